@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IntegrationConfig(AppConfig):
+    name = "integration"
+    verbose_name = "Inburgering"

@@ -1,0 +1,301 @@
+"""Newcomers, the three conditions and the obligation decision (DOMAIN.md §2–§3).
+
+Models hold data and the invariants the database can keep; the rules are in `rules.py` and
+every write that changes a person's case goes through `services.py`.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Cast, Mod, Substr
+from django.db.models.lookups import Exact
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import rules
+from .choices import DecisionReason, DecisionSource, Language, Outcome, PurposeOfStay, Regime, VwArticle
+from .validators import (
+    MUNICIPALITY_CODE_REGEX,
+    POSTCODE_REGEX,
+    validate_bsn,
+    validate_municipality_code,
+    validate_not_in_future,
+    validate_postcode,
+)
+
+
+def _bsn_passes_eleven_check():
+    """The BSN 11-check as a database expression: 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11).
+
+    A sum divisible by 11 has remainder 0 under both PostgreSQL's and SQLite's modulo, whatever
+    its sign. A NULL BSN makes the expression NULL, which a CHECK accepts.
+    """
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    total = sum(
+        Cast(Substr("bsn", position, 1), models.IntegerField()) * weight
+        for position, weight in enumerate(weights, start=1)
+    )
+    return Exact(Mod(total, 11), 0)
+
+
+class Municipality(models.Model):
+    """A Dutch municipality by its CBS code. Codes change when municipalities merge."""
+
+    code = models.CharField(_("CBS code"), max_length=6, unique=True, validators=[validate_municipality_code],
+                            help_text=_("For example GM0344 (Utrecht)."))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("municipality")
+        verbose_name_plural = _("municipalities")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(code__regex=MUNICIPALITY_CODE_REGEX), name="municipality_code_format"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+
+class Newcomer(models.Model):
+    """A person who may have to integrate.
+
+    The case-state fields at the bottom are derived: `services.refresh_case_state` computes
+    them with the rules in the same transaction as every change of a condition or decision, so
+    the sweep and the overdue list can find people by index instead of re-deriving a million
+    cases.
+    """
+
+    public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False,
+                                 help_text=_("Opaque id for URLs; the BSN never appears in one."))
+    given_names = models.CharField(_("given names"), max_length=200)
+    surname = models.CharField(_("surname"), max_length=200)
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_in_future])
+    nationality = models.CharField(_("nationality"), max_length=2,
+                                   help_text=_("ISO 3166-1 alpha-2 code, for example SY or ER."))
+    preferred_language = models.CharField(_("preferred language"), max_length=3, choices=Language.choices,
+                                          default=Language.DUTCH)
+    email = models.EmailField(_("e-mail address"), blank=True)
+
+    bsn = models.CharField(_("BSN"), max_length=9, unique=True, null=True, blank=True,
+                           validators=[validate_bsn])
+    bsn_assigned_on = models.DateField(_("BSN assigned on"), null=True, blank=True,
+                                       validators=[validate_not_in_future])
+
+    # Derived case state (see the class docstring).
+    conditions_met_on = models.DateField(_("three conditions met on"), null=True, blank=True, editable=False)
+    ready_on = models.DateField(_("ready for the letter on"), null=True, blank=True, editable=False)
+    start_letter_owed = models.BooleanField(
+        _("start-date letter owed or being assessed"), default=True, editable=False,
+        help_text=_("False when the decision says no letter is due (not obliged, exempt, old rules)."),
+    )
+    start_letter_issued_on = models.DateField(_("start-date letter issued on"), null=True, blank=True,
+                                              editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("newcomer")
+        verbose_name_plural = _("newcomers")
+        ordering = ["surname", "given_names"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bsn__regex=r"^[0-9]{9}$") | Q(bsn__isnull=True),
+                                   name="newcomer_bsn_nine_digits"),
+            models.CheckConstraint(condition=~Q(bsn="000000000"), name="newcomer_bsn_not_zero"),
+            models.CheckConstraint(condition=_bsn_passes_eleven_check(), name="newcomer_bsn_eleven_check"),
+            models.CheckConstraint(
+                condition=Q(bsn__isnull=True, bsn_assigned_on__isnull=True)
+                | Q(bsn__isnull=False, bsn_assigned_on__isnull=False),
+                name="newcomer_bsn_with_date",
+            ),
+            models.CheckConstraint(condition=Q(ready_on__isnull=True) | Q(conditions_met_on__isnull=False),
+                                   name="newcomer_ready_needs_conditions"),
+        ]
+        indexes = [
+            # The sweep: ready people whose start-date letter is not issued yet.
+            models.Index(fields=["ready_on"], name="newcomer_ready_unissued_idx",
+                         condition=Q(ready_on__isnull=False, start_letter_issued_on__isnull=True)),
+            # The overdue list: conditions met, a letter owed (or being assessed), none issued.
+            models.Index(fields=["conditions_met_on", "id"], name="newcomer_awaiting_letter_idx",
+                         condition=Q(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
+                                     start_letter_owed=True)),
+            models.Index(fields=["surname", "given_names"], name="newcomer_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.given_names} {self.surname}"
+
+    def clean(self):
+        if bool(self.bsn) != bool(self.bsn_assigned_on):
+            raise ValidationError({"bsn_assigned_on": _("A BSN and the date it was assigned go together.")})
+
+    def current_permit(self, on=None):
+        """The permit that counts on the day: the most recently decided current one."""
+        on = on or timezone.localdate()
+        for permit in sorted(self.permits.all(), key=lambda p: (p.valid_from, p.pk), reverse=True):
+            if rules.permit_is_current(permit.facts(), on):
+                return permit
+        return None
+
+    def latest_permit(self):
+        return max(self.permits.all(), key=lambda p: (p.valid_from, p.pk), default=None)
+
+    def current_registration(self, on=None):
+        on = on or timezone.localdate()
+        for registration in sorted(self.registrations.all(), key=lambda r: (r.registered_on, r.pk), reverse=True):
+            if rules.registration_is_current(registration.facts(), on):
+                return registration
+        return None
+
+    def current_decision(self):
+        """The decision in force: the latest one (decisions are never edited, only superseded)."""
+        return max(self.decisions.all(), key=lambda d: (d.decided_on, d.pk), default=None)
+
+
+class ResidencePermit(models.Model):
+    """A residence permit as reported by the IND. A person may have several over time."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="permits",
+                                 verbose_name=_("newcomer"))
+    residence_title = models.PositiveSmallIntegerField(
+        _("BRP residence title (table 56)"), choices=[(code, str(code)) for code in rules.RESIDENCE_TITLES]
+    )
+    article = models.CharField(_("Vw2000 article"), max_length=4, choices=VwArticle.choices, editable=False)
+    purpose = models.CharField(_("purpose of stay"), max_length=24, choices=PurposeOfStay.choices)
+    decision_date = models.DateField(_("decision date (IND)"), validators=[validate_not_in_future])
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("residence permit")
+        verbose_name_plural = _("residence permits")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_until__isnull=True) | Q(valid_until__gte=models.F("valid_from")),
+                                   name="permit_valid_until_after_from"),
+            models.CheckConstraint(condition=Q(article__in=VwArticle.values), name="permit_article_valid"),
+            models.CheckConstraint(condition=Q(purpose__in=PurposeOfStay.values), name="permit_purpose_valid"),
+            models.CheckConstraint(condition=Q(residence_title__in=rules.RESIDENCE_TITLES),
+                                   name="permit_residence_title_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_article_display()} {self.valid_from:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        # The article follows from the residence title; one source of truth.
+        self.article = rules.vw_article_for_residence_title(self.residence_title)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        errors = {}
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = _("A permit cannot end before it starts.")
+        if self.withdrawn_on and self.decision_date and self.withdrawn_on < self.decision_date:
+            errors["withdrawn_on"] = _("A permit cannot be withdrawn before it was granted.")
+        if errors:
+            raise ValidationError(errors)
+
+    def facts(self) -> rules.PermitFacts:
+        article = self.article or rules.vw_article_for_residence_title(self.residence_title)
+        return rules.PermitFacts(article, self.purpose, self.decision_date, self.valid_from,
+                                 self.valid_until, self.withdrawn_on)
+
+
+class MunicipalRegistration(models.Model):
+    """A registration in the BRP of a municipality. A person may move, so there may be several."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="registrations",
+                                 verbose_name=_("newcomer"))
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="registrations",
+                                     verbose_name=_("municipality"))
+    street = models.CharField(_("street"), max_length=200)
+    house_number = models.CharField(_("house number"), max_length=20)
+    postcode = models.CharField(_("postcode"), max_length=7, validators=[validate_postcode],
+                                help_text=_("Four digits, a space and two capitals, for example 3511 AB."))
+    town = models.CharField(_("town"), max_length=100)
+    registered_on = models.DateField(_("registered on"), validators=[validate_not_in_future])
+    deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True,
+                                       validators=[validate_not_in_future])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("municipal registration")
+        verbose_name_plural = _("municipal registrations")
+        ordering = ["-registered_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(postcode__regex=POSTCODE_REGEX), name="registration_postcode_format"),
+            models.CheckConstraint(
+                condition=Q(deregistered_on__isnull=True) | Q(deregistered_on__gte=models.F("registered_on")),
+                name="registration_deregistered_after_registered",
+            ),
+        ]
+        indexes = [models.Index(fields=["municipality", "newcomer"], name="registration_municipality_idx")]
+
+    def __str__(self):
+        return f"{self.municipality.name} {self.registered_on:%Y-%m-%d}"
+
+    def clean(self):
+        if self.registered_on and self.deregistered_on and self.deregistered_on < self.registered_on:
+            raise ValidationError({"deregistered_on": _("Deregistration cannot come before registration.")})
+
+    def facts(self) -> rules.RegistrationFacts:
+        return rules.RegistrationFacts(self.registered_on, self.deregistered_on)
+
+    @property
+    def postcode_town_line(self):
+        """Letter address line: `1234 AB  PLAATS` (two spaces, town in capitals; DOMAIN.md §6)."""
+        return f"{self.postcode}  {self.town.upper()}"
+
+
+class ObligationDecision(models.Model):
+    """Whether and under which act a person must integrate. Never edited: a new decision
+    supersedes the old one, so the history stays."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="decisions",
+                                 verbose_name=_("newcomer"))
+    regime = models.CharField(_("regime"), max_length=10, choices=Regime.choices)
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=DecisionReason.choices)
+    note = models.TextField(_("note"), blank=True)
+    decided_on = models.DateField(_("decided on"), validators=[validate_not_in_future])
+    source = models.CharField(_("source"), max_length=14, choices=DecisionSource.choices,
+                              default=DecisionSource.DUO_STAFF)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("obligation decision")
+        verbose_name_plural = _("obligation decisions")
+        ordering = ["-decided_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(regime__in=Regime.values), name="decision_regime_valid"),
+            models.CheckConstraint(condition=Q(outcome__in=Outcome.values), name="decision_outcome_valid"),
+            models.CheckConstraint(condition=Q(reason__in=DecisionReason.values), name="decision_reason_valid"),
+            # Voluntary integration is by definition not an obligation.
+            models.CheckConstraint(condition=~Q(regime=Regime.VOLUNTARY, outcome=Outcome.OBLIGED),
+                                   name="decision_voluntary_not_obliged"),
+            models.CheckConstraint(
+                condition=Q(source=DecisionSource.REGISTRY_FEED) | Q(decided_by__isnull=False),
+                name="decision_staff_has_author",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_regime_display()}: {self.get_outcome_display()}"
+
+    def facts(self) -> rules.DecisionFacts:
+        return rules.DecisionFacts(self.regime, self.outcome)

@@ -1,0 +1,388 @@
+"""The rules of civic integration that the portal encodes (DOMAIN.md), as pure functions.
+
+Every rule of DOMAIN.md lives here once, under the name the domain page gives it, with the
+article it rests on. Inputs and outputs are plain values (dates, enums, small frozen
+dataclasses); nothing here touches the database, HTTP or the clock: callers pass "today".
+Facts the domain page marks as uncertain (⚠) come from settings through the callers.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from .choices import Actor, DecisionReason, Outcome, PurposeOfStay, Regime, Route, StepState, VwArticle
+
+# --- Constants of the law -------------------------------------------------------------------
+
+WI2013_FIRST_DAY = date(2013, 1, 1)  # Wet inburgering 2013 in force (Stb. 2012, 630)
+WI2021_FIRST_DAY = date(2022, 1, 1)  # Wet inburgering 2021 in force (Stb. 2021, 600)
+LETTER_DELIVERY_DAYS = 56  # project rule ▶: the start-date letter arrives within 8 weeks
+INTEGRATION_PERIOD_YEARS = 3  # WI2021 art 7 / WI2013 art 7: the inburgeringstermijn
+PVT_DUE_YEARS = 1  # WI2013 art 7(2): participation statement within 1 year
+PIP_DUE_WEEKS = 10  # Besluit inburgering 2021 art 2.2: PIP within 10 weeks
+EXTENSION_APPLY_MONTHS = 6  # WI2021 art 7(3): apply at most 6 months before the end
+ONA_FROM = date(2015, 1, 1)  # WI2013 art 7(2)(b): ONA for those obliged from 2015
+PVT_FROM = date(2017, 10, 1)  # WI2013 art 7(2)(c): PVT for those obliged from 1 October 2017
+MINIMUM_AGE = 16  # WI2021 art 3(1) / WI2013 art 3(1)
+
+# Residence titles of BRP table 56 and their Vw2000 article (DOMAIN.md §6).
+_RESIDENCE_TITLE_ARTICLE = {
+    **{code: VwArticle.REGULAR_FIXED_TERM for code in (21, 22, 23, 24)},
+    25: VwArticle.REGULAR_PERMANENT,
+    26: VwArticle.ASYLUM_FIXED_TERM,
+    27: VwArticle.ASYLUM_PERMANENT,
+    **{code: VwArticle.EU for code in (28, 29, 30, 36, 37, 38, 40)},
+    35: VwArticle.TURKEY,
+    98: VwArticle.NONE,
+}
+RESIDENCE_TITLES = tuple(sorted(_RESIDENCE_TITLE_ARTICLE))
+
+# WI2021 art 3(1)(b) / WI2013 art 3(1)(b): stays for these purposes are temporary.
+TEMPORARY_PURPOSES = frozenset(
+    {
+        PurposeOfStay.STUDY,
+        PurposeOfStay.EMPLOYMENT,
+        PurposeOfStay.KNOWLEDGE_MIGRANT,
+        PurposeOfStay.BLUE_CARD,
+        PurposeOfStay.SEASONAL,
+        PurposeOfStay.INTRA_COMPANY,
+        PurposeOfStay.RESEARCH,
+        PurposeOfStay.ORIENTATION_YEAR,
+        PurposeOfStay.EXCHANGE,
+        PurposeOfStay.MEDICAL_TREATMENT,
+        PurposeOfStay.FAMILY_OF_TEMPORARY,
+    }
+)
+
+# EU and EEA member states plus Switzerland (ISO 3166-1 alpha-2): never obliged.
+EU_EEA_SWISS = frozenset(
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
+    "IS LI NO CH".split()
+)
+
+
+# --- Plain facts the rules work on ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PermitFacts:
+    """A residence permit as the IND reports it."""
+
+    article: str
+    purpose: str
+    decision_date: date
+    valid_from: date
+    valid_until: date | None = None
+    withdrawn_on: date | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationFacts:
+    """A registration with a municipality in the BRP."""
+
+    registered_on: date
+    deregistered_on: date | None = None
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """The obligation decision in force for a person."""
+
+    regime: str
+    outcome: str
+
+
+# --- Small date helpers ---------------------------------------------------------------------
+
+
+def add_years(day: date, years: int) -> date:
+    """The same calendar day `years` later; 29 February becomes 28 February in a common year.
+
+    Dutch law counts a period in years to the same date; where that date does not exist the
+    period ends on the last day of the month (Algemene termijnenwet, read with BW art 1:2).
+    """
+    year = day.year + years
+    last_day = calendar.monthrange(year, day.month)[1]
+    return day.replace(year=year, day=min(day.day, last_day))
+
+
+def add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- §2 Which regime applies ----------------------------------------------------------------
+
+
+def regime_for_obligation_start(obligation_start: date) -> Regime:
+    """The act that governs an obligation that started on this day (DOMAIN.md §2)."""
+    if obligation_start < WI2013_FIRST_DAY:
+        return Regime.PRE_2013  # old rules, Wet inburgering before 2013
+    if obligation_start < WI2021_FIRST_DAY:
+        return Regime.WI2013  # Wet inburgering (2013), BWBR0020611
+    return Regime.WI2021  # Wet inburgering 2021, BWBR0044770
+
+
+def obligation_start_date(permit: PermitFacts) -> date:
+    """The obligation starts when the IND announced the residence right (WI2021 art 3)."""
+    return permit.decision_date
+
+
+def vw_article_for_residence_title(residence_title: int) -> VwArticle:
+    """BRP table 56 residence title → Vreemdelingenwet 2000 article (DOMAIN.md §6)."""
+    try:
+        return _RESIDENCE_TITLE_ARTICLE[residence_title]
+    except KeyError:
+        raise ValueError(f"unknown BRP residence title {residence_title}") from None
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    had_birthday = (day.month, day.day) >= (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - (0 if had_birthday else 1)
+
+
+def obligation_by_registry(
+    *,
+    nationality: str,
+    permit: PermitFacts,
+    date_of_birth: date,
+    state_pension_age: int,
+) -> tuple[Regime, Outcome, DecisionReason]:
+    """Derive the obligation from registry facts (WI2021 art 3 / WI2013 art 3; DOMAIN.md §2).
+
+    Exemptions (schooling, diploma) and waivers are decided by DUO staff, not derived here.
+    """
+    start = obligation_start_date(permit)
+    regime = regime_for_obligation_start(start)
+    age = age_on(date_of_birth, start)
+    if nationality.upper() in EU_EEA_SWISS:
+        return regime, Outcome.NOT_OBLIGED, DecisionReason.EU_EEA_SWISS
+    if nationality.upper() == "TR" and regime == Regime.WI2013:
+        return regime, Outcome.NOT_OBLIGED, DecisionReason.TURKISH_WI2013  # Association law
+    if permit.article not in (VwArticle.REGULAR_FIXED_TERM, VwArticle.ASYLUM_FIXED_TERM):
+        return regime, Outcome.NOT_OBLIGED, DecisionReason.PERMIT_TYPE
+    if permit.purpose in TEMPORARY_PURPOSES:
+        return regime, Outcome.NOT_OBLIGED, DecisionReason.TEMPORARY_PURPOSE
+    if not MINIMUM_AGE <= age < state_pension_age:
+        return regime, Outcome.NOT_OBLIGED, DecisionReason.AGE
+    return regime, Outcome.OBLIGED, DecisionReason.OBLIGED_BY_RULE
+
+
+# --- §3 The three conditions and the start-date letter --------------------------------------
+
+
+def permit_is_current(permit: PermitFacts, on: date) -> bool:
+    """A permit counts while it is valid on the day and not withdrawn (DOMAIN.md §3)."""
+    if permit.withdrawn_on is not None and permit.withdrawn_on <= on:
+        return False
+    if permit.valid_from > on:
+        return False
+    return permit.valid_until is None or permit.valid_until >= on
+
+
+def registration_is_current(registration: RegistrationFacts, on: date) -> bool:
+    if registration.registered_on > on:
+        return False
+    return registration.deregistered_on is None or registration.deregistered_on > on
+
+
+def conditions_met_on(
+    bsn_assigned_on: date | None,
+    permit: PermitFacts | None,
+    registration: RegistrationFacts | None,
+    on: date,
+) -> date | None:
+    """The day the last of the three conditions (BSN, permit, registration) became true.
+
+    None while any of them is missing or no longer current on `on` (DOMAIN.md §3).
+    """
+    if bsn_assigned_on is None or bsn_assigned_on > on:
+        return None
+    if permit is None or not permit_is_current(permit, on):
+        return None
+    if registration is None or not registration_is_current(registration, on):
+        return None
+    return max(bsn_assigned_on, permit.valid_from, registration.registered_on)
+
+
+def letter_applies(decision: DecisionFacts | None) -> bool:
+    """A start-date letter is sent only to those obliged under the 2013 or 2021 act (§2)."""
+    return (
+        decision is not None
+        and decision.outcome == Outcome.OBLIGED
+        and decision.regime in (Regime.WI2013, Regime.WI2021)
+    )
+
+
+def letter_may_apply(decision: DecisionFacts | None) -> bool:
+    """True while a letter is owed or may yet be owed: obliged, or still being assessed."""
+    return decision is None or letter_applies(decision)
+
+
+def ready_date(conditions_met: date | None, decision: DecisionFacts | None) -> date | None:
+    """The ready date: the three conditions hold and a positive decision exists (§3)."""
+    if conditions_met is None or not letter_applies(decision):
+        return None
+    return conditions_met
+
+
+def letter_expected_by(ready: date) -> date:
+    """Ready date + 8 weeks: the latest day the start-date letter should arrive (§3)."""
+    return ready + timedelta(days=LETTER_DELIVERY_DAYS)
+
+
+def is_overdue(ready: date | None, letter_issued_on: date | None, on: date) -> bool:
+    """Overdue: the expected-by day has passed and no letter was issued (§3).
+
+    On the expected-by day itself the letter may still arrive, so that day is not overdue.
+    """
+    if ready is None or letter_issued_on is not None:
+        return False
+    return on > letter_expected_by(ready)
+
+
+def days_overdue(ready: date, on: date) -> int:
+    return max(0, (on - letter_expected_by(ready)).days)
+
+
+# --- §4 The integration period --------------------------------------------------------------
+
+
+def integration_period(
+    regime: str, obligation_start: date | None, first_pip_date: date | None
+) -> tuple[date, date] | None:
+    """Start and end of the 3-year inburgeringstermijn (DOMAIN.md §4).
+
+    WI2013 (art 7): from the obligation start date. WI2021 (art 7): from the day after the date
+    of the first PIP; a revised PIP does not move it, so callers pass the first PIP's date.
+    """
+    if regime == Regime.WI2013 and obligation_start is not None:
+        start = obligation_start
+    elif regime == Regime.WI2021 and first_pip_date is not None:
+        start = first_pip_date + timedelta(days=1)
+    else:
+        return None
+    return start, add_years(start, INTEGRATION_PERIOD_YEARS)
+
+
+def pvt_due_by(obligation_start: date, registered_on: date) -> date:
+    """WI2013 art 7(2)(c): the participation statement within 1 year of the later of the
+    obligation start and the BRP registration."""
+    return add_years(max(obligation_start, registered_on), PVT_DUE_YEARS)
+
+
+def pip_due_by(notice_or_registration: date) -> date:
+    """Besluit inburgering 2021 art 2.2: the PIP within 10 weeks of DUO's notice or the BRP
+    registration."""
+    return notice_or_registration + timedelta(weeks=PIP_DUE_WEEKS)
+
+
+def extension_request_opens(period_end: date) -> date:
+    """WI2021 art 7(3) / WI2013 art 7(3): an extension is requested at most 6 months before
+    the end of the period."""
+    return add_months(period_end, -EXTENSION_APPLY_MONTHS)
+
+
+def ona_applies(obligation_start: date) -> bool:
+    return obligation_start >= ONA_FROM
+
+
+def pvt_applies(regime: str, obligation_start: date) -> bool:
+    return regime == Regime.WI2021 or obligation_start >= PVT_FROM
+
+
+# --- §5 Routes and the step-by-step plan ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What is known about a person's integration, as plain dates (None = not yet)."""
+
+    regime: str | None
+    obligation_start: date | None = None
+    conditions_met_on: date | None = None
+    start_letter_issued_on: date | None = None
+    intake_completed_on: date | None = None
+    first_pip_on: date | None = None
+    route: str | None = None
+    study_choice_on: date | None = None  # WI2013: chose self-study or a school
+    exams_passed_on: date | None = None
+    pvt_done_on: date | None = None
+    map_done_on: date | None = None
+    ona_done_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    key: str
+    actor: Actor
+    state: StepState
+    done_on: date | None = None
+
+
+def _steps_for(facts: CaseFacts) -> list[tuple[str, Actor, date | None, bool]]:
+    """(key, who acts, done on, applies) per step, in order."""
+    if facts.regime == Regime.WI2021:
+        route = facts.route
+        return [
+            ("conditions", Actor.IND_AND_MUNICIPALITY, facts.conditions_met_on, True),
+            ("letter", Actor.DUO, facts.start_letter_issued_on, True),
+            ("intake", Actor.MUNICIPALITY, facts.intake_completed_on, True),
+            ("pip", Actor.MUNICIPALITY, facts.first_pip_on, True),
+            ("route", Actor.YOU, facts.exams_passed_on, True),
+            ("pvt", Actor.YOU, facts.pvt_done_on, True),
+            # The education route has no labour-market module (DOMAIN.md §5).
+            ("map", Actor.YOU, facts.map_done_on, route != Route.EDUCATION),
+        ]
+    if facts.regime == Regime.WI2013:
+        start = facts.obligation_start
+        return [
+            ("conditions", Actor.IND_AND_MUNICIPALITY, facts.conditions_met_on, True),
+            ("letter", Actor.DUO, facts.start_letter_issued_on, True),
+            ("study_choice", Actor.YOU, facts.study_choice_on, True),
+            ("exams", Actor.YOU, facts.exams_passed_on, True),
+            ("pvt", Actor.YOU, facts.pvt_done_on, start is not None and pvt_applies(Regime.WI2013, start)),
+            ("ona", Actor.YOU, facts.ona_done_on, start is not None and ona_applies(start)),
+        ]
+    return []
+
+
+def route_steps(facts: CaseFacts) -> list[Step]:
+    """The step-by-step plan for a person (DOMAIN.md §5).
+
+    Steps that apply and have a date are done; the first applicable step without one is
+    current; later steps without a date are next. A final "done" step completes when every applicable step is.
+    Regimes without a route (before 2013, voluntary, undecided) have no steps.
+    """
+    raw = _steps_for(facts)
+    if not raw:
+        return []
+    steps: list[Step] = []
+    current_given = False
+    for number, (key, actor, done_on, applies) in enumerate(raw, start=1):
+        if not applies:
+            state = StepState.NOT_APPLICABLE
+        elif done_on is not None:
+            # Steps can be done out of order (a PVT before the exams): a date means done.
+            state = StepState.DONE
+        elif not current_given:
+            state, current_given = StepState.CURRENT, True
+        else:
+            state = StepState.NEXT
+        steps.append(Step(number, key, actor, state, done_on if state == StepState.DONE else None))
+    finished = not current_given
+    last_date = max((s.done_on for s in steps if s.done_on), default=None)
+    steps.append(
+        Step(
+            len(steps) + 1,
+            "done",
+            Actor.YOU,
+            StepState.DONE if finished else StepState.NEXT,
+            last_date if finished else None,
+        )
+    )
+    return steps

@@ -1,0 +1,59 @@
+"""Validators for the data standards of DOMAIN.md §6. Messages never repeat the BSN itself."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError as StdnumError
+from stdnum.nl import bsn as stdnum_bsn
+
+# Four digits not starting with 0, a space, two capitals other than SA, SD and SS.
+POSTCODE_REGEX = r"^[1-9][0-9]{3} (?!SA|SD|SS)[A-Z]{2}$"
+MUNICIPALITY_CODE_REGEX = r"^GM[0-9]{4}$"
+
+
+def normalise_bsn(value: str) -> str:
+    """Strip spaces and dots and left-pad 8 digits with a zero (DOMAIN.md §6)."""
+    return stdnum_bsn.compact(value or "")
+
+
+def validate_bsn(value: str) -> None:
+    try:
+        stdnum_bsn.validate(value)
+    except InvalidLength:
+        raise ValidationError(_("A BSN has 9 digits."), code="bsn_length") from None
+    except InvalidFormat:
+        raise ValidationError(_("A BSN consists of digits only."), code="bsn_format") from None
+    except InvalidChecksum:
+        raise ValidationError(_("This is not a valid BSN: it fails the 11-check."), code="bsn_checksum") from None
+    except StdnumError:
+        raise ValidationError(_("This is not a valid BSN."), code="bsn_invalid") from None
+    if value == "000000000":
+        raise ValidationError(_("This is not a valid BSN."), code="bsn_invalid")
+
+
+def normalise_postcode(value: str) -> str:
+    """`1234ab` → `1234 AB`."""
+    compact = re.sub(r"\s+", "", value or "").upper()
+    return f"{compact[:4]} {compact[4:]}" if len(compact) == 6 else (value or "").strip().upper()
+
+
+def validate_postcode(value: str) -> None:
+    if not re.match(POSTCODE_REGEX, value or ""):
+        raise ValidationError(
+            _("Enter a Dutch postcode: four digits (not starting with 0), a space and two capital letters, "
+              "for example 3511 AB."),
+            code="postcode",
+        )
+
+
+def validate_municipality_code(value: str) -> None:
+    if not re.match(MUNICIPALITY_CODE_REGEX, value or ""):
+        raise ValidationError(_("A municipality code is GM followed by four digits, for example GM0344."),
+                              code="municipality_code")
+
+
+def validate_not_in_future(value) -> None:
+    if value and value > timezone.localdate():
+        raise ValidationError(_("This date lies in the future."), code="future_date")

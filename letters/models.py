@@ -1,0 +1,139 @@
+"""Letters DUO and municipalities send, with an explicit status life cycle.
+
+queued → rendering → issued, or → failed (with the error; retried later), or → cancelled (the
+person stopped being ready before issuance). An issued letter is never changed: a correction is
+a new letter that refers to the old one.
+"""
+
+import secrets
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from integration.choices import Regime
+from integration.models import Newcomer
+
+from .storage import letter_storage
+
+
+class LetterKind(models.TextChoices):
+    START_DATE = "START_DATE", _("start-date letter")
+    # Room for what follows: intake invitations (municipality) and the WI2021 period letter.
+    INTAKE_INVITATION = "INTAKE_INVITATION", _("invitation to the brede intake")
+    PERIOD = "PERIOD", _("integration period letter")
+
+
+KIND_REFERENCE_CODE = {LetterKind.START_DATE: "SD", LetterKind.INTAKE_INVITATION: "IU", LetterKind.PERIOD: "IT"}
+
+
+class LetterStatus(models.TextChoices):
+    QUEUED = "queued", _("queued")
+    RENDERING = "rendering", _("rendering")
+    ISSUED = "issued", _("issued")
+    FAILED = "failed", _("failed")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+UNFINISHED_STATUSES = (LetterStatus.QUEUED, LetterStatus.RENDERING, LetterStatus.FAILED)
+
+# Crockford's base 32 without the look-alikes I, L, O and U: easy to read aloud on the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference(kind: str) -> str:
+    """A human-readable, unguessable reference (ons kenmerk), for example `INB-SD-7K4M-Q2XD`."""
+    code = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"INB-{KIND_REFERENCE_CODE[kind]}-{code[:4]}-{code[4:]}"
+
+
+class ImmutableLetterError(ValidationError):
+    pass
+
+
+class Letter(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="letters",
+                                 verbose_name=_("newcomer"))
+    # The obligation the letter is about; with `newcomer` and `kind` it identifies the letter.
+    regime = models.CharField(_("regime"), max_length=10, choices=Regime.choices)
+    reference = models.CharField(_("reference (ons kenmerk)"), max_length=20, unique=True, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=LetterStatus.choices,
+                              default=LetterStatus.QUEUED)
+    corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="corrections", verbose_name=_("corrects letter"))
+    # The facts printed in the letter, fixed at issuance.
+    start_date = models.DateField(_("start date of the obligation"), null=True, blank=True)
+    letter_date = models.DateField(_("letter date"), null=True, blank=True)
+
+    attempts = models.PositiveIntegerField(_("rendering attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=200, blank=True)
+
+    pdf = models.FileField(_("PDF"), storage=letter_storage, upload_to="", blank=True, max_length=200)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    page_count = models.PositiveSmallIntegerField(_("pages"), null=True, blank=True)
+
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    rendering_started_at = models.DateTimeField(_("rendering started at"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("issued at"), null=True, blank=True)
+    email_sent_at = models.DateTimeField(_("e-mail sent at"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("letter")
+        verbose_name_plural = _("letters")
+        ordering = ["-queued_at"]
+        constraints = [
+            # Exactly one start-date letter per person and obligation (DOMAIN.md §3); a
+            # correction is a separate letter, a cancelled one no longer counts.
+            models.UniqueConstraint(
+                fields=["newcomer", "kind", "regime"],
+                condition=Q(kind=LetterKind.START_DATE, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_start_date_letter_per_obligation",
+            ),
+            models.CheckConstraint(condition=Q(status__in=LetterStatus.values), name="letter_status_valid"),
+            models.CheckConstraint(condition=Q(kind__in=LetterKind.values), name="letter_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(status=LetterStatus.ISSUED)
+                | (Q(issued_at__isnull=False, page_count__isnull=False) & ~Q(sha256="") & ~Q(pdf="")),
+                name="letter_issued_has_document",
+            ),
+        ]
+        indexes = [
+            # The sweep's second source: letters that did not get to "issued".
+            models.Index(fields=["status", "updated_at"], name="letter_unfinished_idx",
+                         condition=Q(status__in=["queued", "rendering", "failed"])),
+            models.Index(fields=["newcomer", "kind"], name="letter_newcomer_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.reference}"
+
+    def save(self, *args, **kwargs):
+        if not self.reference:
+            self.reference = new_reference(self.kind)
+        super().save(*args, **kwargs)
+
+    @property
+    def is_issued(self):
+        return self.status == LetterStatus.ISSUED
+
+
+class LetterEvent(models.Model):
+    """What happened to a letter, for the staff timeline (queued, attempts, errors, issued, mailed)."""
+
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(auto_now_add=True)
+    event = models.CharField(max_length=30)
+    detail = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["letter", "at"], name="letter_event_letter_idx")]
+
+    def __str__(self):
+        return f"{self.event} {self.at:%Y-%m-%d %H:%M}"

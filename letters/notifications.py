@@ -1,0 +1,16 @@
+"""The e-mail that tells a newcomer a letter is waiting. It carries no personal data: no name,
+no BSN, no content of the letter; only where to look."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send_new_letter_email(address: str, language: str) -> None:
+    language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+    with translation.override(language):
+        context = {"portal_url": f"{settings.SITE_URL}/mijn-inburgering/"}
+        subject = render_to_string("letters/email/new_letter_subject.txt", context).strip()
+        body = render_to_string("letters/email/new_letter_body.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])

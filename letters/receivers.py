@@ -1,0 +1,12 @@
+"""Connects the letters to changes in a person's case (the dependency points letters → integration)."""
+
+from django.dispatch import receiver
+
+from integration.services import case_state_changed
+
+from . import services
+
+
+@receiver(case_state_changed)
+def request_start_letter_when_ready(sender, newcomer, **kwargs):
+    services.request_start_letter(newcomer)

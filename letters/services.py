@@ -1,0 +1,289 @@
+"""Issuing letters exactly once, whatever crashes, retries or outages happen.
+
+The Letter row is the durable intent: it is created in the same transaction that made the
+person ready, so a lost queue message loses nothing; the sweep finds it again. Issuing a letter
+runs in three short steps:
+
+1. claim: under a row lock, re-check the status and the person's readiness, then mark the
+   letter "rendering" with a new attempt number (the lease);
+2. render the PDF with no transaction open;
+3. store: under the row lock again, only the holder of the current attempt may store the file
+   and mark the letter issued. A worker that lost its lease (it was presumed dead and another
+   took over) throws its work away.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from integration.models import Newcomer
+from integration.services import compute_case_state
+
+from .models import Letter, LetterEvent, LetterKind, LetterStatus
+from .storage import letter_storage
+
+logger = logging.getLogger(__name__)
+
+
+class Outcome(enum.Enum):
+    ISSUED = "issued"
+    ALREADY_DONE = "already_done"
+    BUSY = "busy"  # another worker holds a live lease
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    LOST_LEASE = "lost_lease"
+
+
+def record_event(letter: Letter, event: str, detail: str = "") -> None:
+    LetterEvent.objects.create(letter=letter, event=event, detail=detail)
+
+
+# --- Requesting -----------------------------------------------------------------------------
+
+
+def active_start_letter(newcomer: Newcomer, regime: str) -> Letter | None:
+    return (
+        Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE, regime=regime, corrects__isnull=True)
+        .exclude(status=LetterStatus.CANCELLED)
+        .first()
+    )
+
+
+def request_start_letter(newcomer: Newcomer) -> Letter | None:
+    """Make sure a ready person has a start-date letter on its way; cancel one that is no
+    longer due. Runs inside the caller's transaction, with the newcomer row locked."""
+    decision = newcomer.current_decision()
+    if newcomer.ready_on is None or decision is None:
+        for letter in Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE,
+                                            status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
+            cancel(letter, "no longer ready before issuance")
+        return None
+    letter = active_start_letter(newcomer, decision.regime)
+    if letter is None:
+        letter = Letter.objects.create(newcomer=newcomer, kind=LetterKind.START_DATE, regime=decision.regime)
+        record_event(letter, "queued")
+        transaction.on_commit(lambda: enqueue(letter.pk))
+    return letter
+
+
+def cancel(letter: Letter, reason: str) -> None:
+    letter.status = LetterStatus.CANCELLED
+    letter.cancel_reason = reason
+    letter.save(update_fields=["status", "cancel_reason", "updated_at"])
+    record_event(letter, "cancelled", reason)
+
+
+def enqueue(letter_id: int) -> bool:
+    """Hand a letter to the workers. A broker outage is not the caller's problem: the letter
+    is already stored as queued and the sweep enqueues it again once the broker is back."""
+    from .tasks import issue_letter
+
+    try:
+        issue_letter.apply_async((letter_id,), retry=False)
+    except Exception as exc:  # kombu raises several kinds of connection errors
+        logger.warning("Could not enqueue letter %s (%s); the sweep will pick it up.", letter_id,
+                       exc.__class__.__name__)
+        return False
+    return True
+
+
+# --- Issuing --------------------------------------------------------------------------------
+
+
+def _not_ready_reason(letter: Letter) -> str | None:
+    """Re-check the rules now: a letter goes out only while the person is still ready."""
+    if letter.kind != LetterKind.START_DATE:
+        return None
+    state = compute_case_state(letter.newcomer, timezone.localdate())
+    if state.ready_on is None:
+        return "no longer ready before issuance (permit, registration or decision changed)"
+    return None
+
+
+def _lease_expired(letter: Letter) -> bool:
+    lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
+    return letter.rendering_started_at is None or letter.rendering_started_at < timezone.now() - lease
+
+
+def _claim(letter_id: int) -> tuple[Outcome | None, Letter | None]:
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        if letter.status in (LetterStatus.ISSUED, LetterStatus.CANCELLED):
+            return Outcome.ALREADY_DONE, None
+        if letter.status == LetterStatus.RENDERING and not _lease_expired(letter):
+            return Outcome.BUSY, None
+        reason = _not_ready_reason(letter)
+        if reason:
+            cancel(letter, reason)
+            return Outcome.CANCELLED, None
+        permit = letter.newcomer.current_permit()
+        letter.status = LetterStatus.RENDERING
+        letter.attempts += 1
+        letter.rendering_started_at = timezone.now()
+        letter.letter_date = timezone.localdate()
+        letter.start_date = permit.decision_date if permit else None
+        letter.save(update_fields=["status", "attempts", "rendering_started_at", "letter_date", "start_date",
+                                   "updated_at"])
+        record_event(letter, "rendering", f"attempt {letter.attempts}")
+        return None, letter
+
+
+def _fail(letter_id: int, attempt: int, error: str) -> None:
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().get(pk=letter_id)
+        if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
+            return
+        letter.status = LetterStatus.FAILED
+        letter.last_error = error
+        letter.save(update_fields=["status", "last_error", "updated_at"])
+        record_event(letter, "failed", error)
+
+
+def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome:
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
+            return Outcome.LOST_LEASE
+        reason = _not_ready_reason(letter)
+        if reason:
+            cancel(letter, reason)
+            return Outcome.CANCELLED
+        name = f"{letter.letter_date:%Y/%m}/{letter.reference}.pdf"
+        storage = letter_storage()
+        if storage.exists(name):  # left by an attempt that crashed before it committed
+            storage.delete(name)
+        letter.pdf.save(name, ContentFile(pdf), save=False)
+        letter.sha256 = hashlib.sha256(pdf).hexdigest()
+        letter.page_count = page_count
+        letter.status = LetterStatus.ISSUED
+        letter.issued_at = timezone.now()
+        letter.last_error = ""
+        letter.save()
+        if letter.kind == LetterKind.START_DATE:
+            Newcomer.objects.filter(pk=letter.newcomer_id).update(start_letter_issued_on=letter.letter_date)
+        record_event(letter, "issued")
+        transaction.on_commit(lambda: _enqueue_notification(letter.pk))
+        return Outcome.ISSUED
+
+
+def issue(letter_id: int) -> Outcome:
+    """Issue one letter; safe to call any number of times, concurrently, or after a crash."""
+    from .rendering import render_letter_pdf
+
+    outcome, letter = _claim(letter_id)
+    if outcome is not None:
+        return outcome
+    try:
+        rendered = render_letter_pdf(letter)
+    except Exception as exc:
+        logger.exception("Rendering letter %s failed", letter.reference)
+        _fail(letter_id, letter.attempts, f"{exc.__class__.__name__}: {exc}"[:2000])
+        return Outcome.FAILED
+    return _store(letter_id, letter.attempts, rendered.pdf, rendered.page_count)
+
+
+# --- E-mail ---------------------------------------------------------------------------------
+
+
+def _enqueue_notification(letter_id: int) -> None:
+    from .tasks import notify_letter_issued
+
+    try:
+        notify_letter_issued.apply_async((letter_id,), retry=False)
+    except Exception as exc:
+        logger.warning("Could not enqueue the e-mail for letter %s (%s)", letter_id, exc.__class__.__name__)
+
+
+def notify_letter_issued(letter_id: int) -> bool:
+    """E-mail "a new letter is waiting" (no personal data in the mail). At most once per letter
+    unless the process dies between sending and committing."""
+    from .notifications import send_new_letter_email
+
+    with transaction.atomic():
+        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        if letter.status != LetterStatus.ISSUED or letter.email_sent_at or not letter.newcomer.email:
+            return False
+        send_new_letter_email(letter.newcomer.email, letter.newcomer.preferred_language)
+        Letter.objects.filter(pk=letter.pk).update(email_sent_at=timezone.now())
+        record_event(letter, "email_sent")
+    return True
+
+
+# --- The sweep ------------------------------------------------------------------------------
+
+
+def ready_without_letter(batch_size: int, after_id: int = 0):
+    """Ready people with no start-date letter yet, in id order (uses newcomer_ready_unissued_idx)."""
+    return (
+        Newcomer.objects.filter(ready_on__isnull=False, start_letter_issued_on__isnull=True, pk__gt=after_id)
+        .exclude(letters__kind=LetterKind.START_DATE, letters__status__in=[
+            LetterStatus.QUEUED, LetterStatus.RENDERING, LetterStatus.FAILED, LetterStatus.ISSUED])
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+
+
+def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seconds: int | None = None):
+    """Letters that should have moved on: queued for a while, rendering past the lease (a dead
+    worker), or failed and waited long enough for another try."""
+    now = timezone.now()
+    lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
+    if queued_grace_seconds is None:
+        queued_grace_seconds = settings.LETTER_QUEUED_GRACE_SECONDS
+
+    return (
+        Letter.objects.filter(pk__gt=after_id)
+        .filter(
+            Q(status=LetterStatus.QUEUED, updated_at__lte=now - timedelta(seconds=queued_grace_seconds))
+            | Q(status=LetterStatus.RENDERING, rendering_started_at__lt=now - lease)
+            | Q(status=LetterStatus.FAILED, updated_at__lt=now - timedelta(seconds=settings.LETTER_FAILED_RETRY_SECONDS))
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+
+
+def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> dict[str, int]:
+    """Find what the queue lost and hand it to the workers (or, with `run_now`, issue it here).
+
+    Works in id-ordered batches so memory stays bounded whatever the backlog.
+    """
+    from integration.services import refresh_case_state
+
+    batch_size = batch_size or settings.LETTER_SWEEP_BATCH_SIZE
+    counts = {"requested": 0, "dispatched": 0, "issued": 0}
+    dispatch = issue if run_now else enqueue
+
+    after = 0
+    while batch := list(ready_without_letter(batch_size, after)):
+        for newcomer_id in batch:
+            with transaction.atomic():
+                newcomer = Newcomer.objects.select_for_update().get(pk=newcomer_id)
+                refresh_case_state(newcomer)  # re-derives and requests the letter if still ready
+            counts["requested"] += 1
+        after = batch[-1]
+        if log:
+            log(f"requested letters for {counts['requested']} ready people")
+
+    after = 0
+    # Run synchronously, nothing else is expected to pick up a freshly queued letter.
+    grace = 0 if run_now else None
+    while batch := list(unfinished_letters_due(batch_size, after, grace)):
+        for letter_id in batch:
+            result = dispatch(letter_id)
+            counts["dispatched"] += 1
+            if result is Outcome.ISSUED:
+                counts["issued"] += 1
+        after = batch[-1]
+        if log:
+            log(f"dispatched {counts['dispatched']} unfinished letters")
+    return counts

@@ -1,0 +1,240 @@
+"""Settings for the Mijn Inburgering portal.
+
+Everything comes from environment variables (documented in `.env.example`). `DJANGO_ENV` picks
+one of three sets of defaults:
+
+- ``demo``: the zero-setup default of ``make run``: SQLite, eager tasks, console e-mail, the
+  DigiD mock switched on.
+- ``test``: what the test suite runs with; like demo, but fast password hashing and in-memory mail.
+- ``production``: nothing insecure is assumed; a missing secret is an error at start-up.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DJANGO_ENV = env.str("DJANGO_ENV", default="demo")
+if DJANGO_ENV not in {"demo", "test", "production"}:
+    raise environ.ImproperlyConfigured(f"DJANGO_ENV must be demo, test or production, not {DJANGO_ENV!r}")
+IS_PRODUCTION = DJANGO_ENV == "production"
+IS_TEST = DJANGO_ENV == "test"
+
+# --- Core -----------------------------------------------------------------------------------
+if IS_PRODUCTION:
+    SECRET_KEY = env.str("SECRET_KEY")
+else:
+    SECRET_KEY = env.str("SECRET_KEY", default="demo-only-secret-key-never-use-in-production-0123456789")
+DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "demo")
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "portal",
+    "portal.accounts",
+    "integration",
+    "letters",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+# SQLite is only the zero-setup default of `make run`; CI and production use PostgreSQL.
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DATABASES["default"].setdefault("TEST", {})
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Accounts and login ---------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if IS_TEST:
+    # Hashing strength is not what the tests are about; speed is.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LOGIN_URL = "/inloggen/"
+LOGIN_REDIRECT_URL = "/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_ALLOW_REGISTRATION = False
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Mijn Inburgering"
+
+# DigiD sessions end after 15 minutes without activity (DOMAIN.md §7).
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# The DigiD mock lets demo users pick a BSN. A system check refuses it in production.
+DIGID_MOCK_ENABLED = env.bool("DIGID_MOCK_ENABLED", default=not IS_PRODUCTION)
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "nl"
+LANGUAGES = [("nl", "Nederlands"), ("en", "English"), ("ar", "العربية")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Amsterdam"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files and private storage -------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Letters are personal data: they live outside any public URL and are served by an
+# authorised view only.
+PRIVATE_STORAGE_ROOT = Path(env.str("PRIVATE_STORAGE_ROOT", default=str(BASE_DIR / "var" / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": PRIVATE_STORAGE_ROOT / "uploads"}},
+    "letters": {"BACKEND": "letters.storage.PrivateLetterStorage",
+                "OPTIONS": {"location": PRIVATE_STORAGE_ROOT / "letters"}},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if IS_PRODUCTION
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# --- E-mail ---------------------------------------------------------------------------------
+if IS_TEST:
+    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+elif IS_PRODUCTION:
+    vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mijn Inburgering <noreply@inburgering.example>")
+
+# --- Celery ---------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Without a broker (the demo), tasks run in-process; they are still enqueued after commit.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+CELERY_TASK_IGNORE_RESULT = True
+# A task is acknowledged only after it ran, so a worker that dies mid-letter gives the message
+# back to the broker instead of losing it; prefetch 1 keeps a dying worker from taking others'
+# messages down with it.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A publish must fail fast when Redis is down: the request that recorded a condition succeeds
+# anyway and the sweep issues the letter later.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BEAT_SCHEDULE = {
+    "issue-due-letters": {
+        "task": "letters.tasks.sweep_due_letters",
+        "schedule": timedelta(minutes=env.int("LETTER_SWEEP_MINUTES", default=5)),
+    },
+}
+
+# --- Letters --------------------------------------------------------------------------------
+# A letter in "rendering" longer than this is taken to belong to a dead worker.
+LETTER_RENDER_LEASE_SECONDS = env.int("LETTER_RENDER_LEASE_SECONDS", default=300)
+LETTER_MAX_AUTO_RETRIES = env.int("LETTER_MAX_AUTO_RETRIES", default=3)
+# The sweep leaves a just-queued letter to the queue for this long before enqueueing it again,
+# and waits this long before another try at a failed one.
+LETTER_QUEUED_GRACE_SECONDS = env.int("LETTER_QUEUED_GRACE_SECONDS", default=120)
+LETTER_FAILED_RETRY_SECONDS = env.int("LETTER_FAILED_RETRY_SECONDS", default=900)
+LETTER_SWEEP_BATCH_SIZE = env.int("LETTER_SWEEP_BATCH_SIZE", default=500)
+LETTER_SENDER = {
+    "organisation": "Dienst Uitvoering Onderwijs",
+    "unit": "Inburgering",
+    "postal_address": "Postbus 30124",
+    "postal_code_town": "8003 CC  ZWOLLE",
+    "website": "www.inburgeren.nl",
+    "portal": "mijn.inburgeren.nl",
+    "phone": "050 599 96 00",
+}
+
+# --- Uncertain domain facts (DOMAIN.md marks them ⚠: settings, not constants) -----------------
+DUO_LOAN_MAXIMUM_EUR = env.int("DUO_LOAN_MAXIMUM_EUR", default=10_000)
+EXTENSION_CHILDBIRTH_WEEKS = env.int("EXTENSION_CHILDBIRTH_WEEKS", default=16)
+# The AOW (state pension) age moves with life expectancy; the obligation ends there.
+STATE_PENSION_AGE = env.int("STATE_PENSION_AGE", default=67)
+
+# --- Security -------------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+if IS_PRODUCTION:
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"no_bsn": {"()": "portal.logging.RedactBsnFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_bsn"]}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,15 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _private_storage(settings, tmp_path):
+    """Every test writes letters to its own private folder."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "letters": {"BACKEND": "letters.storage.PrivateLetterStorage", "OPTIONS": {"location": tmp_path / "letters"}},
+    }
+    from django.core.files.storage import storages
+
+    storages._storages.pop("letters", None)
+    yield
+    storages._storages.pop("letters", None)
