@@ -12,7 +12,16 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from .choices import Actor, DecisionReason, Outcome, PurposeOfStay, Regime, Route, StepState, VwArticle
+from .choices import (
+    Actor,
+    DecisionReason,
+    Outcome,
+    PurposeOfStay,
+    Regime,
+    Route,
+    StepState,
+    VwArticle,
+)
 
 # --- Constants of the law -------------------------------------------------------------------
 
@@ -58,8 +67,12 @@ TEMPORARY_PURPOSES = frozenset(
 
 # EU and EEA member states plus Switzerland (ISO 3166-1 alpha-2): never obliged.
 EU_EEA_SWISS = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE "
-    "IS LI NO CH".split()
+    {
+        *("AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE"),
+        *("IT", "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE"),
+        *("IS", "LI", "NO"),  # EEA
+        "CH",
+    }
 )
 
 
@@ -175,10 +188,10 @@ def obligation_by_registry(
 
 
 def permit_is_current(permit: PermitFacts, on: date) -> bool:
-    """A permit counts while it is valid on the day and not withdrawn (DOMAIN.md §3)."""
+    """A permit counts once decided, while it is valid on the day and not withdrawn (§3)."""
     if permit.withdrawn_on is not None and permit.withdrawn_on <= on:
         return False
-    if permit.valid_from > on:
+    if permit.decision_date > on or permit.valid_from > on:
         return False
     return permit.valid_until is None or permit.valid_until >= on
 
@@ -205,7 +218,10 @@ def conditions_met_on(
         return None
     if registration is None or not registration_is_current(registration, on):
         return None
-    return max(bsn_assigned_on, permit.valid_from, registration.registered_on)
+    # A permit is often valid from the application date, before the IND decided; the person
+    # only holds it from the decision, so the later of the two counts (DOMAIN.md §3).
+    permit_held_from = max(permit.decision_date, permit.valid_from)
+    return max(bsn_assigned_on, permit_held_from, registration.registered_on)
 
 
 def letter_applies(decision: DecisionFacts | None) -> bool:
@@ -340,13 +356,15 @@ def _steps_for(facts: CaseFacts) -> list[tuple[str, Actor, date | None, bool]]:
         ]
     if facts.regime == Regime.WI2013:
         start = facts.obligation_start
+        pvt = start is not None and pvt_applies(Regime.WI2013, start)
+        ona = start is not None and ona_applies(start)
         return [
             ("conditions", Actor.IND_AND_MUNICIPALITY, facts.conditions_met_on, True),
             ("letter", Actor.DUO, facts.start_letter_issued_on, True),
             ("study_choice", Actor.YOU, facts.study_choice_on, True),
             ("exams", Actor.YOU, facts.exams_passed_on, True),
-            ("pvt", Actor.YOU, facts.pvt_done_on, start is not None and pvt_applies(Regime.WI2013, start)),
-            ("ona", Actor.YOU, facts.ona_done_on, start is not None and ona_applies(start)),
+            ("pvt", Actor.YOU, facts.pvt_done_on, pvt),
+            ("ona", Actor.YOU, facts.ona_done_on, ona),
         ]
     return []
 
@@ -355,7 +373,8 @@ def route_steps(facts: CaseFacts) -> list[Step]:
     """The step-by-step plan for a person (DOMAIN.md §5).
 
     Steps that apply and have a date are done; the first applicable step without one is
-    current; later steps without a date are next. A final "done" step completes when every applicable step is.
+    current; later steps without a date are next. A final "done" step completes when every
+    applicable step is.
     Regimes without a route (before 2013, voluntary, undecided) have no steps.
     """
     raw = _steps_for(facts)

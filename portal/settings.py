@@ -28,6 +28,8 @@ IS_TEST = DJANGO_ENV == "test"
 # --- Core -----------------------------------------------------------------------------------
 if IS_PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
+    if len(SECRET_KEY) < 50:
+        raise environ.ImproperlyConfigured("SECRET_KEY must be set to a random string of 50 characters or more")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="demo-only-secret-key-never-use-in-production-0123456789")
 DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "demo")

@@ -1,0 +1,64 @@
+"""What operators rely on: production settings pass Django's deploy checks, demo conveniences
+are refused in production, the health endpoint answers, and logs never carry a BSN."""
+
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **env):
+    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ENV", "DEBUG", "DIGID_MOCK_ENABLED"}}
+    environment.update(
+        DJANGO_ENV="production",
+        SECRET_KEY="a-production-like-secret-key-with-enough-length-and-entropy-8f3k2j1h",
+        ALLOWED_HOSTS="inburgering.example",
+    )
+    environment.update(env)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_the_digid_mock():
+    result = _manage("check", DIGID_MOCK_ENABLED="true")
+    assert result.returncode != 0
+    assert "portal.E001" in result.stdout + result.stderr
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _manage("check", SECRET_KEY="")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+@pytest.mark.django_db
+def test_health_reports_the_database(client):
+    response = client.get("/health/")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+def test_log_lines_never_carry_a_bsn(caplog):
+    from portal.logging import RedactBsnFilter
+
+    logger = logging.getLogger("tests.bsn")
+    logger.addFilter(RedactBsnFilter())
+    try:
+        with caplog.at_level(logging.INFO, logger="tests.bsn"):
+            logger.info("lookup for %s failed", "111222333")
+    finally:
+        logger.filters.clear()
+    assert "111222333" not in caplog.text
+    assert "lookup for ********* failed" in caplog.text
