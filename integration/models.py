@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .choices import DecisionReason, DecisionSource, Language, Outcome, PurposeOfStay, Regime, VwArticle
+from .choices import DecisionReason, DecisionSource, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
     POSTCODE_REGEX,
@@ -299,3 +299,118 @@ class ObligationDecision(models.Model):
 
     def facts(self) -> rules.DecisionFacts:
         return rules.DecisionFacts(self.regime, self.outcome)
+
+
+class IntakeKind(models.TextChoices):
+    INTERVIEW = "INTERVIEW", _("intake interview")
+    LBT = "LBT", _("learnability test (LBT)")
+
+
+class IntakeStatus(models.TextChoices):
+    PLANNED = "planned", _("planned")
+    COMPLETED = "completed", _("attended")
+    NO_SHOW = "no_show", _("did not attend")
+    CANCELLED = "cancelled", _("cancelled")
+
+
+# Appointments that still occupy their officer and room.
+BOOKED_STATUSES = (IntakeStatus.PLANNED, IntakeStatus.COMPLETED)
+
+
+class IntakeAppointment(models.Model):
+    """One part of the brede intake (WI2021): the interview or the learnability test.
+
+    No officer and no room is booked twice at the same time: on PostgreSQL an exclusion
+    constraint (migration 0003) keeps that, elsewhere the scheduling service checks it.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="intakes",
+                                 verbose_name=_("newcomer"))
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="intakes",
+                                     verbose_name=_("municipality"))
+    kind = models.CharField(_("kind"), max_length=10, choices=IntakeKind.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    location = models.CharField(_("location (room)"), max_length=200)
+    officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intakes",
+                                verbose_name=_("officer"))
+    status = models.CharField(_("status"), max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.PLANNED)
+    invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("intake appointment")
+        verbose_name_plural = _("intake appointments")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="intake_ends_after_start"),
+            models.CheckConstraint(condition=Q(kind__in=IntakeKind.values), name="intake_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=IntakeStatus.values), name="intake_status_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["municipality", "starts_at"], name="intake_municipality_day_idx"),
+            models.Index(fields=["newcomer", "starts_at"], name="intake_newcomer_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.starts_at:%Y-%m-%d %H:%M}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("An appointment must end after it starts.")})
+
+
+class PersonalPlan(models.Model):
+    """The personal integration and participation plan (PIP, WI2021 art 16). A revision is a new
+    row that refers to the first plan; the first plan's date fixes the integration period."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="plans",
+                                 verbose_name=_("newcomer"))
+    plan_date = models.DateField(_("date of the plan"), validators=[validate_not_in_future])
+    route = models.CharField(_("route"), max_length=10, choices=Route.choices)
+    exams = models.JSONField(_("exams and modules required"), default=list, blank=True,
+                             help_text=_("Exam codes, for example reading, listening, writing, speaking, knm."))
+    pvt_required = models.BooleanField(_("participation statement (PVT) required"), default=True)
+    map_required = models.BooleanField(_("labour market module (MAP) required"), default=True)
+    revision_of = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="revisions", verbose_name=_("revision of"))
+    written_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("written by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("personal plan (PIP)")
+        verbose_name_plural = _("personal plans (PIP)")
+        ordering = ["plan_date", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["newcomer"], condition=Q(revision_of__isnull=True),
+                                    name="pip_one_first_plan_per_newcomer"),
+            models.CheckConstraint(condition=Q(route__in=Route.values), name="pip_route_valid"),
+        ]
+
+    def __str__(self):
+        return f"PIP {self.get_route_display()} {self.plan_date:%Y-%m-%d}"
+
+
+class ContactMoment(models.Model):
+    """A person contacted DUO, for example about a missing letter (recorded by DUO staff)."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="contacts",
+                                 verbose_name=_("newcomer"))
+    contacted_on = models.DateField(_("contacted on"), validators=[validate_not_in_future])
+    subject = models.CharField(_("subject"), max_length=200)
+    note = models.TextField(_("note"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contact moment")
+        verbose_name_plural = _("contact moments")
+        ordering = ["-contacted_on", "-pk"]
+
+    def __str__(self):
+        return f"{self.contacted_on:%Y-%m-%d} {self.subject}"

@@ -49,6 +49,12 @@ def refresh_case_state(newcomer: Newcomer, on: date | None = None) -> CaseState:
     """Recompute and store the derived fields of a case; the one place they are written."""
     on = on or timezone.localdate()
     state = compute_case_state(newcomer, on)
+    previous = Newcomer.objects.filter(pk=newcomer.pk).values_list("conditions_met_on", flat=True).first()
+    if previous and state.conditions_met_on and previous < state.conditions_met_on:
+        # A move or a renewed permit while the conditions kept holding does not restart the
+        # 8-week clock: the conditions have been met since the earlier day.
+        met = previous
+        state = CaseState(met, met if state.ready_on else None, state.start_letter_owed)
     Newcomer.objects.filter(pk=newcomer.pk).update(
         conditions_met_on=state.conditions_met_on,
         ready_on=state.ready_on,

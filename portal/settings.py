@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "portal",
     "portal.accounts",
+    "portal.audit",
     "integration",
     "letters",
 ]
