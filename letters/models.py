@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from integration.choices import Regime
-from integration.models import Newcomer
+from integration.models import IntakeAppointment, Newcomer
 
 from .storage import letter_storage
 
@@ -63,6 +63,9 @@ class Letter(models.Model):
     reference = models.CharField(_("reference (ons kenmerk)"), max_length=20, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=LetterStatus.choices,
                               default=LetterStatus.QUEUED)
+    intake = models.ForeignKey(IntakeAppointment, on_delete=models.PROTECT, null=True, blank=True,
+                               related_name="letters", verbose_name=_("intake appointment"),
+                               help_text=_("The appointment an invitation letter is about."))
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="corrections", verbose_name=_("corrects letter"))
     # The facts printed in the letter, fixed at issuance.
@@ -94,6 +97,22 @@ class Letter(models.Model):
                 fields=["newcomer", "kind", "regime"],
                 condition=Q(kind=LetterKind.START_DATE, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
                 name="letter_one_start_date_letter_per_obligation",
+            ),
+            # One invitation letter per appointment, one period letter per person (WI2021).
+            models.UniqueConstraint(
+                fields=["intake"],
+                condition=Q(kind=LetterKind.INTAKE_INVITATION, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_invitation_per_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["newcomer", "kind"],
+                condition=Q(kind=LetterKind.PERIOD, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_period_letter_per_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=LetterKind.INTAKE_INVITATION, intake__isnull=False)
+                | (~Q(kind=LetterKind.INTAKE_INVITATION) & Q(intake__isnull=True)),
+                name="letter_invitation_has_appointment",
             ),
             models.CheckConstraint(condition=Q(status__in=LetterStatus.values), name="letter_status_valid"),
             models.CheckConstraint(condition=Q(kind__in=LetterKind.values), name="letter_kind_valid"),
