@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Cast, Mod, Substr
+from django.db.models.functions import Mod, StrIndex, Substr
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -31,11 +31,13 @@ def _bsn_passes_eleven_check():
     """The BSN 11-check as a database expression: 9·d1 + 8·d2 + … + 2·d8 − d9 ≡ 0 (mod 11).
 
     A sum divisible by 11 has remainder 0 under both PostgreSQL's and SQLite's modulo, whatever
-    its sign. A NULL BSN makes the expression NULL, which a CHECK accepts.
+    its sign. A NULL BSN makes the expression NULL, which a CHECK accepts. Each digit's value is
+    its position in "0123456789" minus one: unlike a cast, a stray letter cannot raise a data
+    error (it counts as -1 and `newcomer_bsn_nine_digits` refuses the row).
     """
     weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
     total = sum(
-        Cast(Substr("bsn", position, 1), models.IntegerField()) * weight
+        (StrIndex(models.Value("0123456789"), Substr("bsn", position, 1)) - 1) * weight
         for position, weight in enumerate(weights, start=1)
     )
     return Exact(Mod(total, 11), 0)

@@ -20,6 +20,12 @@ def normalise_bsn(value: str) -> str:
 
 
 def validate_bsn(value: str) -> None:
+    digits = re.sub(r"[\s.]", "", value or "")
+    # stdnum pads any short number with zeros; only 8 digits may be padded (DOMAIN.md §6).
+    if digits.isdigit() and len(digits) not in (8, 9):
+        raise ValidationError(_("A BSN has 9 digits."), code="bsn_length")
+    if digits == "000000000":
+        raise ValidationError(_("This is not a valid BSN."), code="bsn_invalid")
     try:
         stdnum_bsn.validate(value)
     except InvalidLength:

@@ -1,6 +1,40 @@
-"""Rendering letters to PDF with WeasyPrint (placeholder until the letter layout lands)."""
+"""Rendering letters to PDF with WeasyPrint.
 
+A letter is a Django template turned into an archival PDF (PDF/A-2b) of exactly one A4 page.
+What costs time and does not change between letters is made once per process and shared: the
+font configuration (fontconfig set-up and the @font-face fonts) and the parsed letter
+stylesheet. Rendering never touches the network: every resource comes from our own static
+folder through `static_only_url_fetcher`, and anything else is refused.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import mimetypes
 from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from integration.choices import Regime
+from integration.rules import integration_period
+
+from .models import Letter, LetterKind
+
+# Archival PDF: embedded fonts, an sRGB output intent and XMP metadata (ISO 19005-2, level B).
+PDF_VARIANT = "pdf/a-2b"
+LETTER_STYLESHEET = Path("letters") / "letter.css"
+LETTER_PAGES = 1
+
+_DUTCH_MONTHS = (
+    "januari", "februari", "maart", "april", "mei", "juni",
+    "juli", "augustus", "september", "oktober", "november", "december",
+)
 
 
 @dataclass(frozen=True)
@@ -9,5 +43,164 @@ class RenderedPdf:
     page_count: int
 
 
-def render_letter_pdf(letter) -> RenderedPdf:
-    raise NotImplementedError
+class LetterRenderingError(Exception):
+    """The letter cannot be rendered as it should be sent; the message is shown to DUO staff."""
+
+
+class ResourceRefused(ValueError):
+    """A letter asked for a resource outside our static folder."""
+
+
+def dutch_date(day: date) -> str:
+    """A date written out the Dutch way, "1 december 2026", whatever the process locale is."""
+    return f"{day.day} {_DUTCH_MONTHS[day.month - 1]} {day.year}"
+
+
+# --- Resources: our static folder only -------------------------------------------------------
+
+
+def _static_roots() -> tuple[Path, ...]:
+    return tuple(Path(folder).resolve() for folder in settings.STATICFILES_DIRS)
+
+
+def _static_base_url() -> str:
+    return _static_roots()[0].as_uri() + "/"
+
+
+@functools.lru_cache(maxsize=32)
+def _read_static_file(path: Path) -> bytes:
+    # Static files do not change while the process runs; read each one once.
+    return path.read_bytes()
+
+
+def static_only_url_fetcher(url: str, timeout=10, ssl_context=None, http_headers=None) -> dict:
+    """WeasyPrint URL fetcher that serves files from the static folders and refuses the rest.
+
+    A letter must look the same whether or not a network is reachable, and must not leak that
+    a letter is being made to any outside server; so no http(s), no data from elsewhere on disk.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+        raise ResourceRefused(f"letters load files from the static folder only, not {url!r}")
+    path = Path(url2pathname(parts.path)).resolve()
+    if not any(path.is_relative_to(root) for root in _static_roots()) or not path.is_file():
+        raise ResourceRefused(f"letters load files from the static folder only, not {url!r}")
+    mime_type, _ = mimetypes.guess_type(path.name)
+    return {"string": _read_static_file(path), "mime_type": mime_type, "redirected_url": url,
+            "filename": path.name}
+
+
+# --- What is shared by every letter in the process ------------------------------------------
+
+
+@functools.cache
+def shared_font_config():
+    """The one FontConfiguration of this process: setting up fontconfig and loading the
+    @font-face fonts is a large part of a small render, so it is done once."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    atexit.register(_release_shared_resources)
+    return FontConfiguration()
+
+
+def _release_shared_resources() -> None:
+    """Drop the shared objects while the interpreter is still whole, so the font configuration
+    removes its temporary font folder (at interpreter teardown its clean-up cannot run)."""
+    letter_stylesheet.cache_clear()
+    shared_font_config.cache_clear()
+
+
+def parse_letter_stylesheet():
+    """Parse the letter CSS; this also registers its @font-face fonts in the shared font
+    configuration (only the first time: the font configuration keeps them)."""
+    from weasyprint import CSS
+
+    css_path = _static_roots()[0] / LETTER_STYLESHEET
+    return CSS(string=css_path.read_text(encoding="utf-8"), base_url=css_path.as_uri(),
+               url_fetcher=static_only_url_fetcher, font_config=shared_font_config())
+
+
+@functools.cache
+def letter_stylesheet():
+    """The letter CSS, parsed once per process and given to every render."""
+    return parse_letter_stylesheet()
+
+
+# --- Letter content -------------------------------------------------------------------------
+
+
+def _address_lines(letter: Letter) -> list[str]:
+    newcomer = letter.newcomer
+    registration = newcomer.current_registration()
+    if registration is None:
+        raise LetterRenderingError(f"letter {letter.reference}: the person has no current address")
+    return [newcomer.full_name, f"{registration.street} {registration.house_number}",
+            registration.postcode_town_line]
+
+
+def _next_step(letter: Letter) -> dict:
+    """What happens after this letter under the person's act (DOMAIN.md §1, §4)."""
+    if letter.regime == Regime.WI2021:
+        return {"regime_name": "Wet inburgering 2021"}
+    if letter.regime == Regime.WI2013:
+        _, period_end = integration_period(Regime.WI2013, letter.start_date, None)
+        return {"regime_name": "Wet inburgering 2013", "period_end": dutch_date(period_end)}
+    raise LetterRenderingError(f"letter {letter.reference}: no start-date letter under {letter.regime}")
+
+
+def start_date_context(letter: Letter) -> dict:
+    if letter.start_date is None or letter.letter_date is None:
+        raise LetterRenderingError(f"letter {letter.reference}: the start date and letter date are not set")
+    corrects = letter.corrects
+    return {
+        "letter": letter,
+        "sender": settings.LETTER_SENDER,
+        "address_lines": _address_lines(letter),
+        "reference": letter.reference,
+        "letter_date": dutch_date(letter.letter_date),
+        "letter_date_iso": letter.letter_date.isoformat(),
+        "subject": "Startdatum van uw inburgeringsplicht",
+        "salutation_name": letter.newcomer.full_name,
+        "start_date": dutch_date(letter.start_date),
+        "regime": letter.regime,
+        "corrects": corrects and {"reference": corrects.reference,
+                                  "letter_date": dutch_date(corrects.letter_date) if corrects.letter_date else ""},
+        **_next_step(letter),
+    }
+
+
+_LAYOUTS = {
+    LetterKind.START_DATE: ("letters/start_date.html", start_date_context),
+}
+
+
+def letter_html(letter: Letter, *, preview: bool = False) -> str:
+    """The letter as HTML. `preview` links the stylesheet so a browser can show it; the PDF
+    gets the stylesheet already parsed instead."""
+    try:
+        template_name, context_for = _LAYOUTS[letter.kind]
+    except KeyError:
+        raise LetterRenderingError(f"letter {letter.reference}: no layout for {letter.kind}") from None
+    context = context_for(letter)
+    context["preview"] = preview
+    return render_to_string(template_name, context)
+
+
+# --- HTML to PDF ----------------------------------------------------------------------------
+
+
+def html_to_pdf(html: str) -> RenderedPdf:
+    """Lay out the letter HTML with the shared fonts and stylesheet, as an archival PDF."""
+    from weasyprint import HTML
+
+    document = HTML(string=html, base_url=_static_base_url(), url_fetcher=static_only_url_fetcher).render(
+        font_config=shared_font_config(), stylesheets=[letter_stylesheet()], pdf_variant=PDF_VARIANT,
+    )
+    page_count = len(document.pages)
+    if page_count != LETTER_PAGES:
+        raise LetterRenderingError(f"the letter takes {page_count} pages; it must fit on one page")
+    return RenderedPdf(pdf=document.write_pdf(pdf_variant=PDF_VARIANT), page_count=page_count)
+
+
+def render_letter_pdf(letter: Letter) -> RenderedPdf:
+    return html_to_pdf(letter_html(letter))

@@ -22,7 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from integration.models import Newcomer
@@ -63,8 +63,11 @@ def request_start_letter(newcomer: Newcomer) -> Letter | None:
     longer due. Runs inside the caller's transaction, with the newcomer row locked."""
     decision = newcomer.current_decision()
     if newcomer.ready_on is None or decision is None:
-        for letter in Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE,
-                                            status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
+        # Locked (the newcomer first, then the letter, as everywhere) so a worker cannot move
+        # the letter on between this read and the cancellation.
+        for letter in Letter.objects.select_for_update().filter(
+                newcomer=newcomer, kind=LetterKind.START_DATE,
+                status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
             cancel(letter, "no longer ready before issuance")
         return None
     letter = active_start_letter(newcomer, decision.regime)
@@ -88,12 +91,28 @@ def enqueue(letter_id: int) -> bool:
     from .tasks import issue_letter
 
     try:
-        issue_letter.apply_async((letter_id,), retry=False)
+        _publish(issue_letter, letter_id)
     except Exception as exc:  # kombu raises several kinds of connection errors
         logger.warning("Could not enqueue letter %s (%s); the sweep will pick it up.", letter_id,
                        exc.__class__.__name__)
         return False
     return True
+
+
+def _publish(task, *args) -> None:
+    """Send a task to the broker, failing at once when the broker cannot be reached.
+
+    Left to itself kombu keeps reconnecting for several seconds before it gives up; the caller
+    here is a request that has just recorded a condition, and the sweep makes up for a lost
+    message anyway, so one connection attempt is all a publish gets.
+    """
+    app = task.app
+    if app.conf.task_always_eager:  # no broker (the demo): run in-process
+        task.apply_async(args)
+        return
+    with app.pool.acquire(block=True) as connection:
+        connection.ensure_connection(max_retries=0)
+        task.apply_async(args, connection=connection, retry=False)
 
 
 # --- Issuing --------------------------------------------------------------------------------
@@ -114,9 +133,23 @@ def _lease_expired(letter: Letter) -> bool:
     return letter.rendering_started_at is None or letter.rendering_started_at < timezone.now() - lease
 
 
+def _lock(letter_id: int) -> Letter:
+    """Lock the person, then the letter, inside the caller's transaction.
+
+    Every write to a person's conditions locks the newcomer row first (integration.services), so
+    holding it here means the readiness re-checked below cannot change before we commit; taking
+    the locks in that same order everywhere keeps workers and case updates from deadlocking.
+    """
+    newcomer_id = Letter.objects.values_list("newcomer_id", flat=True).get(pk=letter_id)
+    newcomer = Newcomer.objects.select_for_update().get(pk=newcomer_id)
+    letter = Letter.objects.select_for_update().get(pk=letter_id)
+    letter.newcomer = newcomer
+    return letter
+
+
 def _claim(letter_id: int) -> tuple[Outcome | None, Letter | None]:
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        letter = _lock(letter_id)
         if letter.status in (LetterStatus.ISSUED, LetterStatus.CANCELLED):
             return Outcome.ALREADY_DONE, None
         if letter.status == LetterStatus.RENDERING and not _lease_expired(letter):
@@ -150,7 +183,7 @@ def _fail(letter_id: int, attempt: int, error: str) -> None:
 
 def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome:
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        letter = _lock(letter_id)
         if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
             return Outcome.LOST_LEASE
         reason = _not_ready_reason(letter)
@@ -184,11 +217,13 @@ def issue(letter_id: int) -> Outcome:
         return outcome
     try:
         rendered = render_letter_pdf(letter)
+        # Storing can fail too (a full disk, a permission): that is the same kind of trouble
+        # for the operator and must not leave the letter "rendering" until the lease ends.
+        return _store(letter_id, letter.attempts, rendered.pdf, rendered.page_count)
     except Exception as exc:
-        logger.exception("Rendering letter %s failed", letter.reference)
+        logger.exception("Issuing letter %s failed", letter.reference)
         _fail(letter_id, letter.attempts, f"{exc.__class__.__name__}: {exc}"[:2000])
         return Outcome.FAILED
-    return _store(letter_id, letter.attempts, rendered.pdf, rendered.page_count)
 
 
 # --- E-mail ---------------------------------------------------------------------------------
@@ -198,7 +233,7 @@ def _enqueue_notification(letter_id: int) -> None:
     from .tasks import notify_letter_issued
 
     try:
-        notify_letter_issued.apply_async((letter_id,), retry=False)
+        _publish(notify_letter_issued, letter_id)
     except Exception as exc:
         logger.warning("Could not enqueue the e-mail for letter %s (%s)", letter_id, exc.__class__.__name__)
 
@@ -209,7 +244,9 @@ def notify_letter_issued(letter_id: int) -> bool:
     from .notifications import send_new_letter_email
 
     with transaction.atomic():
-        letter = Letter.objects.select_for_update().select_related("newcomer").get(pk=letter_id)
+        # Lock only the letter: locking the newcomer here too, after the letter, would take the
+        # two locks in the opposite order of every other writer.
+        letter = Letter.objects.select_for_update(of=("self",)).select_related("newcomer").get(pk=letter_id)
         if letter.status != LetterStatus.ISSUED or letter.email_sent_at or not letter.newcomer.email:
             return False
         send_new_letter_email(letter.newcomer.email, letter.newcomer.preferred_language)
@@ -223,10 +260,14 @@ def notify_letter_issued(letter_id: int) -> bool:
 
 def ready_without_letter(batch_size: int, after_id: int = 0):
     """Ready people with no start-date letter yet, in id order (uses newcomer_ready_unissued_idx)."""
+    # One correlated NOT EXISTS (an anti-join): "has a start-date letter that is not cancelled".
+    # An `.exclude()` across the relation would test kind and status on possibly different
+    # letters, wrongly skipping a person whose only start-date letter was cancelled.
+    live_start_letter = Letter.objects.filter(newcomer=OuterRef("pk"), kind=LetterKind.START_DATE).exclude(
+        status=LetterStatus.CANCELLED)
     return (
         Newcomer.objects.filter(ready_on__isnull=False, start_letter_issued_on__isnull=True, pk__gt=after_id)
-        .exclude(letters__kind=LetterKind.START_DATE, letters__status__in=[
-            LetterStatus.QUEUED, LetterStatus.RENDERING, LetterStatus.FAILED, LetterStatus.ISSUED])
+        .filter(~Exists(live_start_letter))
         .order_by("pk")
         .values_list("pk", flat=True)[:batch_size]
     )
@@ -237,6 +278,7 @@ def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seco
     worker), or failed and waited long enough for another try."""
     now = timezone.now()
     lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
+    failed_wait = timedelta(seconds=settings.LETTER_FAILED_RETRY_SECONDS)
     if queued_grace_seconds is None:
         queued_grace_seconds = settings.LETTER_QUEUED_GRACE_SECONDS
 
@@ -245,7 +287,7 @@ def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seco
         .filter(
             Q(status=LetterStatus.QUEUED, updated_at__lte=now - timedelta(seconds=queued_grace_seconds))
             | Q(status=LetterStatus.RENDERING, rendering_started_at__lt=now - lease)
-            | Q(status=LetterStatus.FAILED, updated_at__lt=now - timedelta(seconds=settings.LETTER_FAILED_RETRY_SECONDS))
+            | Q(status=LetterStatus.FAILED, updated_at__lt=now - failed_wait)
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:batch_size]

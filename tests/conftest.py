@@ -13,3 +13,13 @@ def _private_storage(settings, tmp_path):
     storages._storages.pop("letters", None)
     yield
     storages._storages.pop("letters", None)
+
+
+@pytest.fixture(autouse=True)
+def _english_messages_outside_requests():
+    """Messages raised outside a request (validators, services) read in English in tests;
+    requests still pick their language through the locale middleware (Dutch by default)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

@@ -1,2 +1,15 @@
+from django.urls import path
+
+from . import views
+
 app_name = "duo"
-urlpatterns = []
+urlpatterns = [
+    path("", views.overdue_list, name="overdue_list"),
+    path("te-laat.csv", views.overdue_csv, name="overdue_csv"),
+    path("overzicht/", views.dashboard, name="dashboard"),
+    path("personen/<uuid:public_id>/", views.person_detail, name="person"),
+    path("personen/<uuid:public_id>/brieven/<uuid:letter_id>/", views.letter_download, name="letter"),
+    path("personen/<uuid:public_id>/opnieuw-uitgeven/", views.retry_issuance, name="retry"),
+    path("personen/<uuid:public_id>/contact/", views.record_contact, name="record_contact"),
+    path("personen/<uuid:public_id>/besluit/", views.change_decision, name="change_decision"),
+]

@@ -1,0 +1,311 @@
+"""Django admin for newcomers and the facts of their case.
+
+Every save recomputes the derived case state through `services.refresh_case_state`, in the
+transaction the admin opens around a save, so the admin can never leave a case whose stored
+state disagrees with its facts. The BSN is personal data: it is shown on a person's own page
+only, never in a list, and it is found by an exact match only.
+"""
+
+import re
+
+from django.contrib import admin
+from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import rules, services
+from .choices import Regime
+from .forms import DecisionAdminForm, NewcomerAdminForm, RegistrationAdminForm
+from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+
+# --- The case state as one label, from the stored case-state columns ------------------------
+
+
+class CaseStateLabel:
+    WAITING = "waiting"
+    ASSESSING = "assessing"
+    READY = "ready"
+    OVERDUE = "overdue"
+    ISSUED = "issued"
+    NOT_DUE = "not_due"
+
+    choices = [
+        (WAITING, _("waiting for conditions")),
+        (ASSESSING, _("being assessed")),
+        (READY, _("ready, letter expected soon")),
+        (OVERDUE, _("overdue")),
+        (ISSUED, _("letter issued")),
+        (NOT_DUE, _("no letter due")),
+    ]
+
+
+def overdue_if_ready_before(today):
+    """The earliest ready date that is not yet overdue today (`rules.is_overdue`, DOMAIN.md §3)."""
+    delivery_window = rules.letter_expected_by(today) - today
+    return today - delivery_window
+
+
+def case_state_conditions(today):
+    """(label, condition on the stored columns) per state; the conditions exclude each other,
+    so they serve both the list filter and the list column and use the case-state indexes."""
+    unissued = Q(start_letter_issued_on__isnull=True)
+    owed = unissued & Q(start_letter_owed=True)
+    overdue_before = overdue_if_ready_before(today)
+    return [
+        (CaseStateLabel.ISSUED, Q(start_letter_issued_on__isnull=False)),
+        (CaseStateLabel.NOT_DUE, unissued & Q(start_letter_owed=False)),
+        (CaseStateLabel.WAITING, owed & Q(conditions_met_on__isnull=True)),
+        # Conditions met but no positive decision yet: the obligation is being assessed.
+        (CaseStateLabel.ASSESSING, owed & Q(conditions_met_on__isnull=False, ready_on__isnull=True)),
+        (CaseStateLabel.OVERDUE, owed & Q(ready_on__lt=overdue_before)),
+        (CaseStateLabel.READY, owed & Q(ready_on__gte=overdue_before)),
+    ]
+
+
+def current_registrations(today):
+    return MunicipalRegistration.objects.filter(newcomer=OuterRef("pk"), registered_on__lte=today).filter(
+        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=today)
+    )
+
+
+def with_case_columns(queryset, today):
+    """Add the list columns in SQL: current municipality, current regime and the case state."""
+    latest_registration = current_registrations(today).order_by("-registered_on", "-pk")
+    latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
+    return queryset.annotate(
+        current_municipality=Subquery(latest_registration.values("municipality__name")[:1]),
+        current_regime=Subquery(latest_decision.values("regime")[:1]),
+        case_state=Case(
+            *(When(condition, then=Value(label)) for label, condition in case_state_conditions(today)),
+            output_field=CharField(),
+        ),
+    )
+
+
+# --- List filters ---------------------------------------------------------------------------
+
+
+class CurrentMunicipalityFilter(admin.SimpleListFilter):
+    title = _("municipality (current registration)")
+    parameter_name = "municipality"
+
+    def lookups(self, request, model_admin):
+        return [(str(m.pk), m.name) for m in Municipality.objects.order_by("name")]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        today = timezone.localdate()
+        return queryset.filter(Exists(current_registrations(today).filter(municipality_id=self.value())))
+
+
+class CurrentRegimeFilter(admin.SimpleListFilter):
+    title = _("regime (current decision)")
+    parameter_name = "regime"
+    NO_DECISION = "none"
+
+    def lookups(self, request, model_admin):
+        return [*Regime.choices, (self.NO_DECISION, _("no decision yet"))]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        if self.value() == self.NO_DECISION:
+            return queryset.filter(current_regime__isnull=True)
+        return queryset.filter(current_regime=self.value())
+
+
+class CaseStateFilter(admin.SimpleListFilter):
+    title = _("state")
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return CaseStateLabel.choices
+
+    def queryset(self, request, queryset):
+        conditions = dict(case_state_conditions(timezone.localdate()))
+        if self.value() in conditions:
+            return queryset.filter(conditions[self.value()])
+        return queryset
+
+
+# --- Inlines --------------------------------------------------------------------------------
+
+
+class PermitInline(admin.TabularInline):
+    model = ResidencePermit
+    fields = ["residence_title", "article", "purpose", "decision_date", "valid_from", "valid_until",
+              "withdrawn_on"]
+    readonly_fields = ["article"]
+    extra = 0
+    can_delete = False  # a permit ends by withdrawal or expiry; its history stays
+
+
+class RegistrationInline(admin.TabularInline):
+    model = MunicipalRegistration
+    form = RegistrationAdminForm
+    fields = ["municipality", "street", "house_number", "postcode", "town", "registered_on", "deregistered_on"]
+    extra = 0
+    can_delete = False
+
+
+class DecisionInline(admin.TabularInline):
+    model = ObligationDecision
+    form = DecisionAdminForm
+    fields = ["regime", "outcome", "reason", "note", "decided_on", "source", "decided_by"]
+    readonly_fields = ["source", "decided_by"]
+    extra = 0
+    can_delete = False
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = DecisionAdminForm.with_author(formset.form, request.user)
+        return formset
+
+
+# --- Saving through the services --------------------------------------------------------------
+
+
+def lock_newcomer(pk):
+    """Lock the person's row first, as the services do, so concurrent writes to one case queue."""
+    return Newcomer.objects.select_for_update().get(pk=pk)
+
+
+class RefreshesCaseStateAdmin(admin.ModelAdmin):
+    """For the facts of a case: saving one recomputes the person's derived state."""
+
+    def get_readonly_fields(self, request, obj=None):
+        # A fact belongs to one person; moving it to another is not something that happens.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "newcomer"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        newcomer = lock_newcomer(obj.newcomer_id)
+        super().save_model(request, obj, form, change)
+        services.refresh_case_state(newcomer)
+
+
+# --- Model admins ---------------------------------------------------------------------------
+
+
+@admin.register(Newcomer)
+class NewcomerAdmin(admin.ModelAdmin):
+    form = NewcomerAdminForm
+    list_display = ["full_name", "municipality_column", "regime_column", "state_column"]
+    list_filter = [CurrentMunicipalityFilter, CurrentRegimeFilter, CaseStateFilter]
+    # Names only: a BSN is matched exactly in get_search_results, never with LIKE.
+    search_fields = ["given_names", "surname"]
+    search_help_text = _("Search by name, or by a complete BSN (9 digits).")
+    list_per_page = 50
+    show_full_result_count = False  # a count over a million people on every page is wasted work
+    inlines = [PermitInline, RegistrationInline, DecisionInline]
+    readonly_fields = ["public_id", "state_column", "conditions_met_on", "ready_on", "start_letter_owed",
+                       "start_letter_issued_on"]
+    fieldsets = [
+        (None, {"fields": ["given_names", "surname", "date_of_birth", "nationality", "preferred_language",
+                           "email"]}),
+        (_("BSN"), {"fields": ["bsn", "bsn_assigned_on"]}),
+        (_("Case state (derived from the facts below)"), {"fields": readonly_fields}),
+    ]
+
+    def get_queryset(self, request):
+        return with_case_columns(super().get_queryset(request), timezone.localdate())
+
+    def get_search_results(self, request, queryset, search_term):
+        digits = re.sub(r"[\s.]", "", search_term)
+        if digits.isdigit():
+            # Numbers are BSNs, and only a complete one finds a person: a partial BSN would
+            # let anyone browse people by fragments of personal data.
+            if len(digits) == 9:
+                return queryset.filter(bsn=digits), False
+            return queryset.none(), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description=_("name"), ordering="surname")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("municipality"), ordering="current_municipality")
+    def municipality_column(self, obj):
+        return obj.current_municipality or "–"
+
+    @admin.display(description=_("regime"), ordering="current_regime")
+    def regime_column(self, obj):
+        return Regime(obj.current_regime).label if obj.current_regime else _("no decision yet")
+
+    @admin.display(description=_("state"))
+    def state_column(self, obj):
+        state = getattr(obj, "case_state", None)
+        if state is None:  # an object not read through get_queryset (a fresh add form)
+            return "–"
+        if state in (CaseStateLabel.READY, CaseStateLabel.OVERDUE):
+            expected = formats.date_format(rules.letter_expected_by(obj.ready_on), "DATE_FORMAT")
+            if state == CaseStateLabel.READY:
+                return _("ready, letter expected by %(date)s") % {"date": expected}
+            return _("overdue: letter expected by %(date)s") % {"date": expected}
+        return dict(CaseStateLabel.choices)[state]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            lock_newcomer(obj.pk)
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.refresh_case_state(lock_newcomer(form.instance.pk))
+
+
+@admin.register(Municipality)
+class MunicipalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name"]
+    search_fields = ["code", "name"]
+    ordering = ["name"]
+
+
+@admin.register(ResidencePermit)
+class ResidencePermitAdmin(RefreshesCaseStateAdmin):
+    list_display = ["newcomer", "residence_title", "article", "purpose", "decision_date", "valid_from",
+                    "valid_until", "withdrawn_on"]
+    list_filter = ["article", "purpose"]
+    list_select_related = ["newcomer"]
+    search_fields = ["newcomer__given_names", "newcomer__surname"]
+    autocomplete_fields = ["newcomer"]
+    fields = ["newcomer", "residence_title", "article", "purpose", "decision_date", "valid_from", "valid_until",
+              "withdrawn_on"]
+    readonly_fields = ["article"]
+    date_hierarchy = "decision_date"
+
+
+@admin.register(MunicipalRegistration)
+class MunicipalRegistrationAdmin(RefreshesCaseStateAdmin):
+    form = RegistrationAdminForm
+    list_display = ["newcomer", "municipality", "postcode", "town", "registered_on", "deregistered_on"]
+    list_filter = ["municipality"]
+    list_select_related = ["newcomer", "municipality"]
+    search_fields = ["newcomer__given_names", "newcomer__surname"]
+    autocomplete_fields = ["newcomer"]
+    date_hierarchy = "registered_on"
+
+
+@admin.register(ObligationDecision)
+class ObligationDecisionAdmin(RefreshesCaseStateAdmin):
+    """Decisions are added, never changed or deleted: a new decision supersedes the old one."""
+
+    form = DecisionAdminForm
+    list_display = ["newcomer", "regime", "outcome", "reason", "decided_on", "source", "decided_by"]
+    list_filter = ["regime", "outcome", "source"]
+    list_select_related = ["newcomer", "decided_by"]
+    search_fields = ["newcomer__given_names", "newcomer__surname"]
+    autocomplete_fields = ["newcomer"]
+    fields = ["newcomer", "regime", "outcome", "reason", "note", "decided_on", "source", "decided_by"]
+    readonly_fields = ["source", "decided_by"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        return DecisionAdminForm.with_author(form_class, request.user)
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,1 @@
+"""Demo personas and synthetic load data. Never used by the running portal itself."""

@@ -1,0 +1,250 @@
+"""Synthetic newcomers for benchmarks, as plain rows ready for COPY or a bulk insert.
+
+The mix follows what a running portal holds: most people have their start-date letter, some
+wait for a condition, some are ready with a letter in the queue and a few are overdue. Facts
+are drawn at random (seeded); the derived case columns are then computed with the same rule
+functions the services use, so the rows are what `refresh_case_state` would have written.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
+
+from .. import rules
+from ..choices import DecisionSource, Language, PurposeOfStay
+
+# Column order of every table, by Django attname. The writer checks these against the models,
+# so a field added later fails loudly instead of loading rows without it.
+NEWCOMER_COLUMNS = (
+    "id", "public_id", "given_names", "surname", "date_of_birth", "nationality", "preferred_language",
+    "email", "bsn", "bsn_assigned_on", "conditions_met_on", "ready_on", "start_letter_owed",
+    "start_letter_issued_on", "created_at", "updated_at",
+)
+PERMIT_COLUMNS = (
+    "id", "newcomer_id", "residence_title", "article", "purpose", "decision_date", "valid_from",
+    "valid_until", "withdrawn_on", "created_at",
+)
+REGISTRATION_COLUMNS = (
+    "id", "newcomer_id", "municipality_id", "street", "house_number", "postcode", "town",
+    "registered_on", "deregistered_on", "created_at",
+)
+DECISION_COLUMNS = (
+    "id", "newcomer_id", "regime", "outcome", "reason", "note", "decided_on", "source", "decided_by_id",
+    "created_at",
+)
+LETTER_COLUMNS = (
+    "id", "public_id", "kind", "newcomer_id", "regime", "reference", "status", "corrects_id",
+    "start_date", "letter_date", "attempts", "last_error", "cancel_reason", "pdf", "sha256",
+    "page_count", "queued_at", "rendering_started_at", "issued_at", "email_sent_at", "updated_at",
+    "intake_id",
+)
+
+# What the letters of load data point to: no file exists, the hash is of nothing in particular.
+PLACEHOLDER_SHA256 = "0" * 63 + "1"
+SYNTHETIC_FAILURE = "RuntimeError: synthetic rendering failure (load data)"
+
+# Where people end up, as fractions of all newcomers; the rest has an issued letter.
+WAITING_FRACTION = 0.06
+QUEUED_FRACTION = 0.07
+DEFAULT_OVERDUE_FRACTION = 0.02
+WI2013_SHARE_OF_ISSUED = 0.2
+
+ISSUED, WAITING, QUEUED, OVERDUE = "issued", "waiting", "queued", "overdue"
+
+# Nationals of these countries are obliged when the permit and purpose are (not EU/EEA/Swiss,
+# not Turkish, whose obligation depends on the act).
+_NATIONALITIES = ("SY", "ER", "AF", "MA", "IR", "IQ", "SO", "IN", "CN", "BR", "US", "NG", "YE", "SD")
+_GIVEN_NAMES = ("Ahmad", "Fatima", "Mohammed", "Aisha", "Yonas", "Selam", "Omar", "Layla", "Dawit",
+                "Meron", "Ali", "Zahra", "Hassan", "Noor", "Ravi", "Mei", "Lucas", "Amal", "Tesfay",
+                "Hamid", "Sara", "Yusuf", "Mariam", "Abdi")
+_SURNAMES = ("Al-Hassan", "Tesfaye", "Ahmadi", "Haddad", "Yusuf", "Berhe", "Karimi", "El Idrissi",
+             "Osman", "Rahimi", "Gebremedhin", "Hussein", "Singh", "Wang", "Silva", "Mahmoud",
+             "Abdullah", "Mohammadi", "Kidane", "Farah")
+# (residence title, purpose): non-temporary permits of type 8a or 8c.
+_OBLIGED_PERMITS = ((26, PurposeOfStay.ASYLUM), (26, PurposeOfStay.ASYLUM), (21, PurposeOfStay.FAMILY),
+                    (22, PurposeOfStay.HUMANITARIAN), (23, PurposeOfStay.OTHER_NON_TEMPORARY))
+_POSTCODE_LETTERS = tuple(a + b for a in "ABCDEGHJKLMNPRTVWXZ" for b in "ABCDEGHJKLMNPRTVWXZ"
+                          if a + b not in ("SA", "SD", "SS"))
+_LANGUAGES = tuple(Language.values)
+
+
+@dataclass(frozen=True)
+class Place:
+    municipality_id: int
+    street: str
+    postcode_digits: str
+    town: str
+
+
+@dataclass
+class Chunk:
+    """The rows of one chunk, per table, plus how many ended up in each category."""
+
+    newcomers: list[tuple] = field(default_factory=list)
+    permits: list[tuple] = field(default_factory=list)
+    registrations: list[tuple] = field(default_factory=list)
+    decisions: list[tuple] = field(default_factory=list)
+    letters: list[tuple] = field(default_factory=list)
+    categories: dict[str, int] = field(default_factory=dict)
+
+
+def load_reference(letter_id: int) -> str:
+    """A unique reference for a load letter: `INB-SD-L…`.
+
+    Built from the letter id, so unique across runs; the "L" is not in the alphabet of real
+    references (letters.models.new_reference), so it never clashes with one the portal makes.
+    """
+    alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+    digits = []
+    for _ in range(7):
+        letter_id, remainder = divmod(letter_id, 32)
+        digits.append(alphabet[remainder])
+    if letter_id:
+        raise ValueError("letter id too large for a load reference")
+    code = "L" + "".join(reversed(digits))
+    return f"INB-{KIND_REFERENCE_CODE[LetterKind.START_DATE]}-{code[:4]}-{code[4:]}"
+
+
+def _morning(day: date) -> datetime:
+    return datetime.combine(day, time(8, 0), tzinfo=UTC)
+
+
+class RowFactory:
+    """Draws newcomers with their permits, registrations, decisions and letters."""
+
+    def __init__(self, *, rng: random.Random, today: date, now: datetime, places: list[Place],
+                 overdue_fraction: float, state_pension_age: int):
+        self.rng = rng
+        self.today = today
+        self.now = now
+        self.places = places
+        self.state_pension_age = state_pension_age
+        self.thresholds = []
+        total = 0.0
+        for category, fraction in ((OVERDUE, overdue_fraction), (WAITING, WAITING_FRACTION),
+                                   (QUEUED, QUEUED_FRACTION)):
+            total += fraction
+            self.thresholds.append((total, category))
+        if total >= 1:
+            raise ValueError("the fractions of overdue, waiting and queued people leave no room for the rest")
+        self.wi2021_days = (today - rules.WI2021_FIRST_DAY).days
+        self.wi2013_days = (rules.WI2021_FIRST_DAY - rules.WI2013_FIRST_DAY).days
+
+    def _category(self) -> str:
+        draw = self.rng.random()
+        for threshold, category in self.thresholds:
+            if draw < threshold:
+                return category
+        return ISSUED
+
+    def _days_ago(self, low: int, high: int) -> date:
+        return self.today - timedelta(days=self.rng.randint(low, high))
+
+    def _dates(self, category: str) -> tuple[date, date, date | None]:
+        """(permit decision, BSN assigned, registered on or None) for a category."""
+        rng = self.rng
+        if category == ISSUED:
+            if rng.random() < WI2013_SHARE_OF_ISSUED:
+                decided = rules.WI2013_FIRST_DAY + timedelta(days=rng.randrange(self.wi2013_days))
+            else:
+                decided = self._days_ago(90, max(90, self.wi2021_days))
+            registered = decided + timedelta(days=rng.randint(0, 30))
+        elif category == WAITING:
+            decided, registered = self._days_ago(0, 120), None
+        else:
+            # Registration is the last condition: 0–55 days ago is within the 8 weeks, 57 or
+            # more days ago is past them (rules.is_overdue).
+            registered = self._days_ago(0, 55) if category == QUEUED else self._days_ago(57, 200)
+            decided = registered - timedelta(days=rng.randint(0, 60))
+        return decided, decided - timedelta(days=rng.randint(0, 30)), registered
+
+    def chunk(self, count: int, first_ids: dict[str, int], bsns) -> Chunk:
+        rows = Chunk()
+        rng, now, today = self.rng, self.now, self.today
+        newcomer_id = first_ids["newcomer"]
+        permit_id = first_ids["permit"]
+        registration_id = first_ids["registration"]
+        decision_id = first_ids["decision"]
+        letter_id = first_ids["letter"]
+        for _ in range(count):
+            category = self._category()
+            _, bsn = next(bsns)
+            decided, bsn_on, registered = self._dates(category)
+            date_of_birth = decided - timedelta(days=rng.randint(18 * 366, 60 * 365))
+            nationality = rng.choice(_NATIONALITIES)
+            title, purpose = rng.choice(_OBLIGED_PERMITS)
+            valid_from = decided - timedelta(days=rng.randint(30, 180))
+            valid_until = today + timedelta(days=rng.randint(180, 1800))  # renewed where needed
+            permit = rules.PermitFacts(rules.vw_article_for_residence_title(title), purpose, decided,
+                                       valid_from, valid_until)
+            registration = rules.RegistrationFacts(registered) if registered else None
+            regime, outcome, reason = rules.obligation_by_registry(
+                nationality=nationality, permit=permit, date_of_birth=date_of_birth,
+                state_pension_age=self.state_pension_age,
+            )
+            decision = rules.DecisionFacts(regime, outcome)
+            met = rules.conditions_met_on(bsn_on, permit, registration, today)
+            ready = rules.ready_date(met, decision)
+            owed = rules.letter_may_apply(decision)
+
+            letter = None
+            issued_on = None
+            if ready is not None and category != WAITING:
+                letter, issued_on = self._letter(letter_id, newcomer_id, regime, category, ready, decided)
+                letter_id += 1
+            actual = ISSUED if issued_on else (
+                OVERDUE if rules.is_overdue(ready, None, today) else QUEUED if ready else WAITING)
+            rows.categories[actual] = rows.categories.get(actual, 0) + 1
+
+            rows.newcomers.append((
+                newcomer_id, uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(_GIVEN_NAMES),
+                rng.choice(_SURNAMES), date_of_birth, nationality, rng.choice(_LANGUAGES),
+                f"nieuwkomer{newcomer_id}@example.org" if rng.random() < 0.6 else "",
+                bsn, bsn_on, met, ready, owed, issued_on, now, now,
+            ))
+            rows.permits.append((permit_id, newcomer_id, title, permit.article, purpose, decided, valid_from,
+                                 valid_until, None, now))
+            if registered:
+                place = rng.choice(self.places)
+                rows.registrations.append((
+                    registration_id, newcomer_id, place.municipality_id, place.street,
+                    str(rng.randint(1, 250)), f"{place.postcode_digits} {rng.choice(_POSTCODE_LETTERS)}",
+                    place.town, registered, None, now,
+                ))
+                registration_id += 1
+            rows.decisions.append((decision_id, newcomer_id, regime, outcome, reason, "", decided,
+                                   DecisionSource.REGISTRY_FEED, None, now))
+            if letter:
+                rows.letters.append(letter)
+            newcomer_id += 1
+            permit_id += 1
+            decision_id += 1
+        return rows
+
+    def _letter(self, letter_id, newcomer_id, regime, category, ready, obligation_start):
+        """A start-date letter row and the day it was issued (None when not issued)."""
+        reference = load_reference(letter_id)
+        queued_at = _morning(ready)
+        public_id = uuid.UUID(int=self.rng.getrandbits(128), version=4)
+        if category == ISSUED:
+            letter_date = min(self.today, ready + timedelta(days=self.rng.randint(0, 50)))
+            issued_at = _morning(letter_date) + timedelta(minutes=5)
+            row = (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
+                   LetterStatus.ISSUED, None, obligation_start, letter_date, 1, "", "",
+                   f"load/{reference}.pdf", PLACEHOLDER_SHA256, 1, queued_at, _morning(letter_date),
+                   issued_at, None, issued_at, None)
+            return row, letter_date
+        if category == OVERDUE and letter_id % 2:
+            # Half of the overdue letters failed to render; the other half got lost in the queue.
+            failed_at = queued_at + timedelta(minutes=3)
+            return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
+                    LetterStatus.FAILED, None, obligation_start, ready, 3, SYNTHETIC_FAILURE, "", "", "",
+                    None, queued_at, queued_at, None, None, failed_at, None), None
+        return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
+                LetterStatus.QUEUED, None, None, None, 0, "", "", "", "", None, queued_at, None, None,
+                None, queued_at, None), None

@@ -1,0 +1,298 @@
+"""The demo personas: one newcomer for every state the portal shows, with a fixed BSN.
+
+Every date is counted back from the day the demo data is loaded, so a persona that is "overdue"
+is overdue on the day it is created. The facts go through `integration.services`, so the
+derived case state is whatever the rules make of them, exactly as for real data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import transaction
+
+from .. import rules, services
+from ..choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
+from ..models import Municipality, Newcomer
+from .letter_states import hold_start_letter_in_queue
+
+DateFromToday = Callable[[date], date]
+
+
+def days_ago(days: int) -> DateFromToday:
+    return lambda today: today - timedelta(days=days)
+
+
+def fixed(day: date) -> DateFromToday:
+    return lambda today: day
+
+
+MUNICIPALITIES = {
+    "GM0344": "Utrecht",
+    "GM0363": "Amsterdam",
+    "GM0599": "Rotterdam",
+    "GM0518": "'s-Gravenhage",
+}
+
+# A street in each town, for the address block of the letters.
+_ADDRESSES = {
+    "GM0344": ("Oudegracht", "3511 AB", "Utrecht"),
+    "GM0363": ("Damrak", "1012 JS", "Amsterdam"),
+    "GM0599": ("Coolsingel", "3011 AD", "Rotterdam"),
+    "GM0518": ("Spui", "2511 BL", "Den Haag"),
+}
+
+# How a letter should stand once the persona is created.
+LETTER_ISSUED = "issued"
+LETTER_HELD_QUEUED = "held in the queue"
+NO_LETTER = "none"
+
+
+@dataclass(frozen=True)
+class Permit:
+    residence_title: int  # BRP table 56: 21 = regular fixed term (8a), 26 = asylum (8c), 28 = EU
+    purpose: str
+    decided: DateFromToday
+    valid_from: DateFromToday
+    valid_years: int = 5
+
+
+@dataclass(frozen=True)
+class Decision:
+    regime: str
+    outcome: str
+    reason: str
+    decided: DateFromToday
+
+
+# Marker: let the registry rule derive the decision (DOMAIN.md §2), as the feed would.
+FROM_REGISTRY = "from registry"
+
+
+@dataclass(frozen=True)
+class Persona:
+    key: str
+    given_names: str
+    surname: str
+    bsn: str
+    nationality: str
+    date_of_birth: date
+    language: str
+    state: str
+    description: str
+    bsn_assigned: DateFromToday
+    permit: Permit
+    municipality: str | None = None  # where registered; None: not registered yet
+    registered: DateFromToday | None = None
+    decision: Decision | str | None = None  # None: being assessed
+    letter: str = NO_LETTER
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_names} {self.surname}"
+
+
+def _obliged(regime: str, decided: DateFromToday) -> Decision:
+    return Decision(regime, Outcome.OBLIGED, DecisionReason.OBLIGED_BY_RULE, decided)
+
+
+PERSONAS: tuple[Persona, ...] = (
+    Persona(
+        key="waiting",
+        given_names="Amina", surname="Yusuf", bsn="111222333", nationality="ER",
+        date_of_birth=date(1994, 3, 12), language=Language.TIGRINYA,
+        state="waiting for municipal registration",
+        description="Has a BSN and an asylum permit, but is not registered with a municipality yet, "
+                    "so no letter can be sent.",
+        bsn_assigned=days_ago(20),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(20), valid_from=days_ago(90)),
+        decision=FROM_REGISTRY,
+    ),
+    Persona(
+        key="ready",
+        given_names="Samir", surname="Haddad", bsn="111222345", nationality="SY",
+        date_of_birth=date(1988, 7, 2), language=Language.ARABIC,
+        state="ready, letter on its way",
+        description="All three conditions met 10 days ago and obliged under WI2021; the start-date "
+                    "letter is queued but not issued yet (within the 8 weeks).",
+        bsn_assigned=days_ago(40),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(30), valid_from=days_ago(120)),
+        municipality="GM0363", registered=days_ago(10),
+        decision=_obliged(Regime.WI2021, days_ago(10)),
+        letter=LETTER_HELD_QUEUED,
+    ),
+    Persona(
+        key="issued",
+        given_names="Dawit", surname="Tesfaye", bsn="111222357", nationality="ER",
+        date_of_birth=date(1991, 11, 23), language=Language.ENGLISH,
+        state="letter issued (WI2021)",
+        description="Obliged under WI2021, registered in Utrecht, start-date letter issued. The "
+                    "brede intake appointment arrives with the municipal workspace.",
+        bsn_assigned=days_ago(60),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(50), valid_from=days_ago(150)),
+        municipality="GM0344", registered=days_ago(45),
+        decision=_obliged(Regime.WI2021, days_ago(45)),
+        letter=LETTER_ISSUED,
+    ),
+    Persona(
+        # Overdue is an obliged person whose letter did not come: `rules.is_overdue` counts from
+        # the ready date, which needs a positive decision, and this is the case DUO staff must
+        # chase. Running the sweep (`issue_due_letters`) issues the letter, as a DUO retry would.
+        key="overdue",
+        given_names="Mariam", surname="Ahmadi", bsn="111222369", nationality="AF",
+        date_of_birth=date(1985, 1, 30), language=Language.DARI,
+        state="overdue",
+        description="All three conditions met 10 weeks ago and obliged under WI2021, but the "
+                    "start-date letter is still in the queue: past the 8 weeks, so she is asked "
+                    "to contact DUO and appears in DUO's overdue list.",
+        bsn_assigned=days_ago(100),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(90), valid_from=days_ago(200)),
+        municipality="GM0599", registered=days_ago(70),
+        decision=_obliged(Regime.WI2021, days_ago(70)),
+        letter=LETTER_HELD_QUEUED,
+    ),
+    Persona(
+        key="being_assessed",
+        given_names="Yonas", surname="Berhe", bsn="111222370", nationality="ER",
+        date_of_birth=date(1999, 5, 5), language=Language.TIGRINYA,
+        state="being assessed",
+        description="All three conditions met 9 weeks ago, but DUO has not decided on the "
+                    "obligation: no ready date, no letter; DUO's overdue list shows the missing "
+                    "decision.",
+        bsn_assigned=days_ago(80),
+        permit=Permit(21, PurposeOfStay.FAMILY, decided=days_ago(75), valid_from=days_ago(160)),
+        municipality="GM0518", registered=days_ago(63),
+    ),
+    Persona(
+        key="wi2013",
+        given_names="Hassan", surname="El Amrani", bsn="111222382", nationality="MA",
+        date_of_birth=date(1990, 9, 17), language=Language.DUTCH,
+        state="WI2013, letter issued",
+        description="Obliged under the 2013 act since 15 November 2021 (the last day-range of that "
+                    "act), letter issued. The 3-year period ran from the obligation start; "
+                    "without an extension every WI2013 period has ended by now.",
+        bsn_assigned=fixed(date(2021, 10, 4)),
+        permit=Permit(21, PurposeOfStay.FAMILY, decided=fixed(date(2021, 11, 15)),
+                      valid_from=fixed(date(2021, 8, 1)), valid_years=10),
+        municipality="GM0518", registered=fixed(date(2021, 11, 22)),
+        decision=_obliged(Regime.WI2013, fixed(date(2021, 11, 22))),
+        letter=LETTER_ISSUED,
+    ),
+    Persona(
+        key="pre_2013",
+        given_names="Wei", surname="Chen", bsn="111222394", nationality="CN",
+        date_of_birth=date(1975, 2, 8), language=Language.ENGLISH,
+        state="obliged before 2013",
+        description="Obliged since 2010, under the rules before 2013: no letter and no route; "
+                    "the portal sends her to her municipality.",
+        bsn_assigned=fixed(date(2010, 6, 1)),
+        permit=Permit(21, PurposeOfStay.FAMILY, decided=fixed(date(2010, 5, 20)),
+                      valid_from=fixed(date(2010, 3, 1)), valid_years=25),
+        municipality="GM0363", registered=fixed(date(2010, 6, 1)),
+        decision=_obliged(Regime.PRE_2013, fixed(date(2010, 6, 15))),
+    ),
+    Persona(
+        key="voluntary",
+        given_names="Priya", surname="Sharma", bsn="111222400", nationality="IN",
+        date_of_birth=date(1992, 12, 1), language=Language.ENGLISH,
+        state="voluntary",
+        description="A knowledge migrant, so not obliged, who chose to integrate voluntarily "
+                    "(for naturalisation): no letter, a route to the exams.",
+        bsn_assigned=days_ago(400),
+        permit=Permit(21, PurposeOfStay.KNOWLEDGE_MIGRANT, decided=days_ago(410),
+                      valid_from=days_ago(410)),
+        municipality="GM0344", registered=days_ago(395),
+        decision=Decision(Regime.VOLUNTARY, Outcome.NOT_OBLIGED, DecisionReason.CHOSE_VOLUNTARY,
+                          days_ago(200)),
+    ),
+    Persona(
+        key="not_obliged",
+        given_names="Katarzyna", surname="Nowak", bsn="111222412", nationality="PL",
+        date_of_birth=date(1996, 4, 21), language=Language.ENGLISH,
+        state="not obliged (EU national)",
+        description="A Polish national living here under EU law: not obliged, no letter.",
+        bsn_assigned=days_ago(150),
+        permit=Permit(28, PurposeOfStay.EMPLOYMENT, decided=days_ago(160), valid_from=days_ago(160)),
+        municipality="GM0599", registered=days_ago(150),
+        decision=FROM_REGISTRY,
+    ),
+)
+
+
+def persona_by_key(key: str) -> Persona:
+    return next(persona for persona in PERSONAS if persona.key == key)
+
+
+def ensure_municipalities() -> dict[str, Municipality]:
+    found = {}
+    for code, name in MUNICIPALITIES.items():
+        found[code], _ = Municipality.objects.update_or_create(code=code, defaults={"name": name})
+    return found
+
+
+def create_persona(persona: Persona, today: date, duo_officer, municipalities) -> Newcomer:
+    """Record a persona's facts in one transaction, in the order the registries would send them.
+
+    A persona whose letter must stay queued gets that letter just before its last fact: the
+    letters app then finds a start-date letter on its way and queues no second one. It is the
+    state after a queue message got lost, which the sweep repairs.
+    """
+    with transaction.atomic():
+        newcomer = Newcomer.objects.create(
+            given_names=persona.given_names, surname=persona.surname,
+            date_of_birth=persona.date_of_birth, nationality=persona.nationality,
+            preferred_language=persona.language,
+        )
+        services.record_bsn(newcomer, persona.bsn, persona.bsn_assigned(today))
+        permit = persona.permit
+        decided = permit.decided(today)
+        valid_from = permit.valid_from(today)
+        services.record_permit(
+            newcomer, residence_title=permit.residence_title, purpose=permit.purpose,
+            decision_date=decided, valid_from=valid_from,
+            valid_until=rules.add_years(valid_from, permit.valid_years),
+        )
+        if persona.municipality:
+            street, postcode, town = _ADDRESSES[persona.municipality]
+            services.record_registration(
+                newcomer, municipality=municipalities[persona.municipality], street=street,
+                house_number=str(10 + PERSONAS.index(persona)), postcode=postcode, town=town,
+                registered_on=persona.registered(today),
+            )
+        if persona.decision == FROM_REGISTRY:
+            services.derive_decision_from_registry(newcomer, on=decided)
+        elif isinstance(persona.decision, Decision):
+            decision = persona.decision
+            if persona.letter == LETTER_HELD_QUEUED:
+                hold_start_letter_in_queue(newcomer, decision.regime, queued_on=decision.decided(today))
+            services.record_decision(
+                newcomer, regime=decision.regime, outcome=decision.outcome, reason=decision.reason,
+                decided_on=decision.decided(today), decided_by=duo_officer,
+            )
+    return newcomer
+
+
+def case_state_label(newcomer: Newcomer, today: date, letter_status: str | None = None) -> str:
+    """A one-line account of where a case stands by the rules, for the summary table."""
+    decision = newcomer.current_decision()
+    if decision is not None and not rules.letter_applies(decision.facts()):
+        return f"no letter: {decision.regime}, {decision.outcome}"
+    if newcomer.conditions_met_on is None:
+        missing = [
+            name for name, present in (
+                ("BSN", newcomer.bsn),
+                ("permit", newcomer.current_permit(today)),
+                ("registration", newcomer.current_registration(today)),
+            ) if not present
+        ]
+        return "waiting for: " + ", ".join(missing)
+    if newcomer.ready_on is None:
+        return f"being assessed, conditions met {newcomer.conditions_met_on:%Y-%m-%d}"
+    if newcomer.start_letter_issued_on is not None:
+        return f"{decision.regime}, letter issued {newcomer.start_letter_issued_on:%Y-%m-%d}"
+    status = f"letter {letter_status}" if letter_status else "no letter"
+    if rules.is_overdue(newcomer.ready_on, None, today):
+        return f"{decision.regime}, overdue by {rules.days_overdue(newcomer.ready_on, today)} days ({status})"
+    return f"{decision.regime}, ready {newcomer.ready_on:%Y-%m-%d} ({status})"

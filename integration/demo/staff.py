@@ -1,0 +1,55 @@
+"""Demo staff accounts: one per role, with demo-only passwords printed for the README.
+
+Staff MFA (TOTP) is not set up here; it arrives with the staff login.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+
+from portal.accounts.models import Role
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    email: str
+    password: str
+    role: str
+    first_name: str
+    last_name: str
+    municipality_code: str | None = None
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == Role.ADMINISTRATOR
+
+
+STAFF_ACCOUNTS: tuple[StaffAccount, ...] = (
+    StaffAccount("beheer@inburgering.example", "demo-beheer-wachtwoord", Role.ADMINISTRATOR,
+                 "Bea", "Beheerder"),
+    StaffAccount("duo@inburgering.example", "demo-duo-wachtwoord", Role.DUO_STAFF, "Daan", "de Vries"),
+    StaffAccount("utrecht@inburgering.example", "demo-utrecht-wachtwoord", Role.MUNICIPAL_OFFICER,
+                 "Ursula", "Jansen", "GM0344"),
+    StaffAccount("amsterdam@inburgering.example", "demo-amsterdam-wachtwoord", Role.MUNICIPAL_OFFICER,
+                 "Ahmed", "Bakker", "GM0363"),
+)
+
+
+def ensure_staff_account(account: StaffAccount, municipalities) -> object:
+    """Create the account, or put an existing one back as documented (role, password)."""
+    User = get_user_model()
+    user = User.objects.filter(email=account.email).first()
+    if user is None:
+        user = User.objects.create_user(email=account.email)
+    user.username = account.email
+    user.first_name, user.last_name = account.first_name, account.last_name
+    user.role = account.role
+    user.municipality = municipalities[account.municipality_code] if account.municipality_code else None
+    # Only the administrator may use /admin/.
+    user.is_staff = user.is_superuser = account.is_administrator
+    user.is_active = True
+    user.set_password(account.password)
+    user.save()
+    return user

@@ -1,0 +1,76 @@
+"""Forms of the DUO workspace. Every action form carries a confirmation box: the pages work
+without JavaScript, so the confirmation is part of the form itself."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from integration.choices import DecisionReason, Outcome, Regime
+from integration.models import Municipality
+
+from .selectors import BEING_ASSESSED, OverdueFilters, Reason
+
+
+class OverdueFilterForm(forms.Form):
+    municipality = forms.ModelChoiceField(
+        label=_("Municipality"), queryset=Municipality.objects.all(), to_field_name="code", required=False,
+        empty_label=_("all"))
+    regime = forms.ChoiceField(label=_("Regime"), required=False,
+                               choices=[("", _("all")), *Regime.choices, (BEING_ASSESSED, _("being assessed"))])
+    reason = forms.ChoiceField(label=_("Reason"), required=False, choices=[("", _("all")), *Reason.CHOICES])
+    contacted = forms.ChoiceField(label=_("Contacted DUO"), required=False,
+                                  choices=[("", _("all")), ("yes", _("yes")), ("no", _("no"))])
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[
+        ("most_overdue", _("most days overdue first")), ("least_overdue", _("fewest days overdue first"))])
+
+    def filters(self) -> OverdueFilters:
+        """The filters asked for; an invalid value is ignored rather than answered with an error."""
+        data = self.cleaned_data if self.is_valid() else {}
+        municipality = data.get("municipality")
+        contacted = data.get("contacted")
+        return OverdueFilters(
+            municipality=municipality.code if municipality else "",
+            regime=data.get("regime", ""),
+            reason=data.get("reason", ""),
+            contacted={"yes": True, "no": False}.get(contacted),
+        )
+
+    def most_overdue_first(self) -> bool:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") != "least_overdue"
+
+
+class ConfirmForm(forms.Form):
+    confirm = forms.BooleanField(label=_("I confirm this action"), required=True)
+
+
+class ContactForm(ConfirmForm):
+    contacted_on = forms.DateField(label=_("Date of the contact"), widget=forms.DateInput(attrs={"type": "date"}))
+    subject = forms.CharField(label=_("Subject"), max_length=200, initial=_("missing start-date letter"))
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    field_order = ["contacted_on", "subject", "note", "confirm"]
+
+    def clean_contacted_on(self):
+        day = self.cleaned_data["contacted_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("A contact cannot be in the future."))
+        return day
+
+
+class DecisionForm(ConfirmForm):
+    regime = forms.ChoiceField(label=_("Regime"), choices=Regime.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
+    reason = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
+    note = forms.CharField(label=_("Why (recorded with the decision)"), widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["regime", "outcome", "reason", "note", "confirm"]
+
+
+class RetryForm(ConfirmForm):
+    pass
+
+
+class BsnExportForm(forms.Form):
+    """An administrator asking for the BSN column must say why; the reason goes in the audit."""
+
+    why = forms.CharField(max_length=500)

@@ -1,0 +1,249 @@
+"""Read side of the DUO workspace: the overdue list, its keyset pages and the dashboard counts.
+
+The overdue list is one query per page. Every column (municipality, regime, reason, contact)
+is a correlated subquery computed for the rows of that page only, so the number of queries
+does not grow with the page size, and the rows are read from the partial index
+`newcomer_awaiting_letter_idx` in (conditions_met_on, id) order, so a deep page costs about
+what the first one costs (keyset pagination: "after this row", never OFFSET).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_noop
+
+from integration import rules
+from integration.models import ContactMoment, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from letters.models import Letter, LetterKind, LetterStatus
+
+PAGE_SIZE = 50
+BEING_ASSESSED = "assessing"  # regime filter value for "no decision yet"
+
+
+class Reason:
+    """Why the start-date letter is not there; checked in this order, the first that holds wins."""
+
+    CONDITIONS_LAPSED = "lapsed"  # permit withdrawn or ended, or deregistered, since the stored state
+    NO_DECISION = "no_decision"
+    RENDERING_FAILED = "failed"
+    QUEUED = "queued"  # queued or rendering and not issued yet
+    NOT_REQUESTED = "not_requested"  # ready, but no letter was ever queued (the sweep should)
+
+    LABELS = {
+        CONDITIONS_LAPSED: gettext_noop("permit withdrawn or ended, or deregistered"),
+        NO_DECISION: gettext_noop("no obligation decision"),
+        RENDERING_FAILED: gettext_noop("rendering failed"),
+        QUEUED: gettext_noop("still queued"),
+        NOT_REQUESTED: gettext_noop("no letter requested"),
+    }
+    CHOICES = list(LABELS.items())
+
+
+@dataclass(frozen=True)
+class OverdueFilters:
+    municipality: str = ""  # CBS code, e.g. GM0344
+    regime: str = ""  # a Regime value or BEING_ASSESSED
+    reason: str = ""
+    contacted: bool | None = None
+
+
+def _start_letters():
+    return Letter.objects.filter(newcomer=OuterRef("pk"), kind=LetterKind.START_DATE, corrects__isnull=True)
+
+
+def _people_with_stuck_letters(now):
+    """Ids of people whose start-date letter failed, sat queued past the grace the sweep gives
+    the queue, or is rendering past its lease (a dead worker).
+
+    Uncorrelated on purpose: PostgreSQL runs it once per query and probes a hash of the (few)
+    ids per row, instead of one correlated look-up per person scanned (letter_unfinished_idx).
+    """
+    grace = timedelta(seconds=settings.LETTER_QUEUED_GRACE_SECONDS)
+    lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
+    return Letter.objects.filter(kind=LetterKind.START_DATE, corrects__isnull=True).filter(
+        Q(status=LetterStatus.FAILED)
+        | Q(status=LetterStatus.QUEUED, updated_at__lt=now - grace)
+        | Q(status=LetterStatus.RENDERING, rendering_started_at__lt=now - lease)
+    ).values("newcomer_id")
+
+
+def _current_registrations(today):
+    return MunicipalRegistration.objects.filter(newcomer=OuterRef("pk"), registered_on__lte=today).filter(
+        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=today)).order_by("-registered_on", "-pk")
+
+
+def _current_permits(today):
+    """The facts of rules.permit_is_current as SQL: the stored case state is only refreshed when
+    a fact is recorded, so a permit that simply ran out is found here, not there."""
+    return ResidencePermit.objects.filter(
+        newcomer=OuterRef("pk"), decision_date__lte=today, valid_from__lte=today,
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).filter(
+        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
+
+
+def overdue_cutoff(today: date) -> date:
+    """Conditions met before this day means overdue today (rules.is_overdue: strictly after the
+    expected-by day)."""
+    return today - timedelta(days=rules.LETTER_DELIVERY_DAYS)
+
+
+def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date | None = None) -> QuerySet:
+    """Everyone on the list, annotated with every column the list and the CSV show.
+
+    On the list: conditions met (per the stored case state), a letter owed or being assessed,
+    none issued, and either the expected-by day has passed or the start-date letter is stuck.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
+    failed_letter = _start_letters().filter(status=LetterStatus.FAILED).order_by("-pk")
+    queryset = (
+        Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
+                                start_letter_owed=True)
+        .filter(Q(conditions_met_on__lt=overdue_cutoff(today)) | Q(pk__in=_people_with_stuck_letters(now)))
+        .annotate(
+            municipality_name=Subquery(_current_registrations(today).values("municipality__name")[:1]),
+            municipality_code=Subquery(_current_registrations(today).values("municipality__code")[:1]),
+            regime=Subquery(latest_decision.values("regime")[:1]),
+            contacted=Exists(ContactMoment.objects.filter(newcomer=OuterRef("pk"))),
+            last_error=Subquery(failed_letter.values("last_error")[:1]),
+            reason=Case(
+                When(~Exists(_current_permits(today)) | ~Exists(_current_registrations(today)),
+                     then=Value(Reason.CONDITIONS_LAPSED)),
+                When(ready_on__isnull=True, then=Value(Reason.NO_DECISION)),
+                When(Exists(failed_letter), then=Value(Reason.RENDERING_FAILED)),
+                When(Exists(_start_letters().filter(status__in=[LetterStatus.QUEUED, LetterStatus.RENDERING])),
+                     then=Value(Reason.QUEUED)),
+                default=Value(Reason.NOT_REQUESTED),
+                output_field=CharField(),
+            ),
+        )
+    )
+    if filters.municipality:
+        queryset = queryset.filter(Exists(_current_registrations(today).filter(
+            municipality__code=filters.municipality)))
+    if filters.regime == BEING_ASSESSED:
+        queryset = queryset.filter(regime__isnull=True)
+    elif filters.regime:
+        queryset = queryset.filter(regime=filters.regime)
+    if filters.reason:
+        queryset = queryset.filter(reason=filters.reason)
+    if filters.contacted is not None:
+        queryset = queryset.filter(contacted=filters.contacted)
+    return queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on")
+
+
+# --- Keyset pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the list: the (conditions_met_on, id) of a row, written as `2025-03-01.123`."""
+
+    conditions_met_on: date
+    id: int
+
+    def __str__(self):
+        return f"{self.conditions_met_on.isoformat()}.{self.id}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        try:
+            day, _, pk = (text or "").partition(".")
+            return cls(date.fromisoformat(day), int(pk))
+        except ValueError:
+            return None
+
+    @classmethod
+    def of(cls, row) -> Cursor:
+        return cls(row.conditions_met_on, row.pk)
+
+
+@dataclass
+class Page:
+    rows: list
+    next_cursor: Cursor | None
+    previous_cursor: Cursor | None
+
+
+def _beyond(cursor: Cursor, ascending: bool) -> Q:
+    """Rows after `cursor` in the given direction. The first, redundant, range condition lets
+    PostgreSQL start the index scan at the cursor instead of filtering from the start."""
+    if ascending:
+        return Q(conditions_met_on__gte=cursor.conditions_met_on) & (
+            Q(conditions_met_on__gt=cursor.conditions_met_on) | Q(id__gt=cursor.id))
+    return Q(conditions_met_on__lte=cursor.conditions_met_on) & (
+        Q(conditions_met_on__lt=cursor.conditions_met_on) | Q(id__lt=cursor.id))
+
+
+def keyset_page(queryset: QuerySet, *, most_overdue_first: bool = True, after: Cursor | None = None,
+                before: Cursor | None = None, size: int | None = None) -> Page:
+    """One page of `queryset` in days-overdue order, read one row beyond to know if more follow.
+
+    Most overdue first means the oldest conditions date first: ascending (conditions_met_on, id).
+    """
+    size = size or PAGE_SIZE
+    ascending = most_overdue_first
+    backwards = before is not None and after is None
+    scan_ascending = ascending != backwards
+    order = ("conditions_met_on", "id") if scan_ascending else ("-conditions_met_on", "-id")
+    if backwards:
+        queryset = queryset.filter(_beyond(before, scan_ascending))
+    elif after is not None:
+        queryset = queryset.filter(_beyond(after, scan_ascending))
+    rows = list(queryset.order_by(*order)[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+        has_next, has_previous = True, more
+    else:
+        has_next, has_previous = more, after is not None
+    return Page(
+        rows=rows,
+        next_cursor=Cursor.of(rows[-1]) if rows and has_next else None,
+        previous_cursor=Cursor.of(rows[0]) if rows and has_previous else None,
+    )
+
+
+def days_overdue(row, today: date) -> int:
+    return rules.days_overdue(row.conditions_met_on, today)
+
+
+# --- Dashboard ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    ready_awaiting_letter: int
+    issued_this_week: int
+    overdue: int
+    failed: int
+    oldest_queued_at: object  # datetime or None
+
+    @property
+    def oldest_queued_age(self):
+        return timezone.now() - self.oldest_queued_at if self.oldest_queued_at else None
+
+
+def dashboard(today: date | None = None) -> Dashboard:
+    today = today or timezone.localdate()
+    week_start = today - timedelta(days=today.weekday())
+    awaiting = Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
+                                       start_letter_owed=True)
+    start_letters = Letter.objects.filter(kind=LetterKind.START_DATE)
+    oldest = start_letters.filter(status=LetterStatus.QUEUED).order_by("queued_at").values_list(
+        "queued_at", flat=True).first()
+    return Dashboard(
+        ready_awaiting_letter=awaiting.filter(ready_on__isnull=False).count(),
+        issued_this_week=start_letters.filter(status=LetterStatus.ISSUED,
+                                              letter_date__gte=week_start).count(),
+        overdue=awaiting.filter(conditions_met_on__lt=overdue_cutoff(today)).count(),
+        failed=start_letters.filter(status=LetterStatus.FAILED).count(),
+        oldest_queued_at=oldest,
+    )

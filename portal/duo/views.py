@@ -1,0 +1,197 @@
+"""DUO staff pages. Each one runs behind `duo_staff_required` (role + TOTP in this session), reads
+through a selector and writes its audit record in the same transaction as what it audits."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from integration.models import ContactMoment, Newcomer
+from integration.services import record_decision, refresh_case_state
+from letters import services as letter_services
+from letters.models import Letter, LetterKind, LetterStatus
+from portal.accounts.models import Role
+from portal.audit.models import AuditAction
+from portal.audit.services import audit
+
+from . import selectors
+from .export import csv_rows
+from .forms import BsnExportForm, ContactForm, DecisionForm, OverdueFilterForm, RetryForm
+from .permissions import duo_staff_required
+from .person import person_case
+
+
+@never_cache
+@duo_staff_required
+def dashboard(request):
+    return render(request, "duo/dashboard.html", {"counts": selectors.dashboard()})
+
+
+@never_cache
+@duo_staff_required
+def overdue_list(request):
+    form = OverdueFilterForm(request.GET)
+    filters = form.filters()
+    today = timezone.localdate()
+    with transaction.atomic():
+        page = selectors.keyset_page(
+            selectors.overdue_queryset(filters, today=today),
+            most_overdue_first=form.most_overdue_first(),
+            after=selectors.Cursor.parse(request.GET.get("after")),
+            before=selectors.Cursor.parse(request.GET.get("before")),
+        )
+        audit(request.user, AuditAction.VIEW, "overdue list", filters=_filter_detail(filters),
+              rows=len(page.rows))
+    for row in page.rows:
+        row.days_overdue = selectors.days_overdue(row, today)
+        row.reason_label = _(selectors.Reason.LABELS[row.reason])
+    kept = urlencode([(key, value) for key, value in request.GET.items() if key not in ("after", "before")])
+    return render(request, "duo/overdue_list.html", {
+        "form": form, "page": page, "query": kept, "reasons": selectors.Reason,
+    })
+
+
+@never_cache
+@duo_staff_required
+def overdue_csv(request):
+    """The filtered list as CSV; BSN column only for an administrator who says why."""
+    form = OverdueFilterForm(request.GET)
+    filters = form.filters()
+    with_bsn = request.GET.get("bsn") == "1"
+    why = ""
+    if with_bsn:
+        if request.user.role != Role.ADMINISTRATOR:
+            raise PermissionDenied
+        reason_form = BsnExportForm(request.GET)
+        if not reason_form.is_valid():
+            return HttpResponseBadRequest(_("Say why the export needs the BSN (parameter why)."))
+        why = reason_form.cleaned_data["why"]
+    today = timezone.localdate()
+    audit(request.user, AuditAction.EXPORT, "overdue list CSV", why=why, filters=_filter_detail(filters),
+          bsn_column=with_bsn)
+    rows = csv_rows(selectors.overdue_queryset(filters, today=today), today=today, with_bsn=with_bsn)
+    response = StreamingHttpResponse(rows, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="te-laat-{today.isoformat()}.csv"'
+    return response
+
+
+def _filter_detail(filters: selectors.OverdueFilters) -> dict:
+    return {key: value for key, value in vars(filters).items() if value not in ("", None)}
+
+
+# --- One person -----------------------------------------------------------------------------
+
+
+def _render_person(request, public_id, *, forms=None, status=200):
+    with transaction.atomic():
+        case = person_case(public_id)
+        audit(request.user, AuditAction.VIEW, "person page", newcomer=case.newcomer)
+    forms = forms or {}
+    return render(request, "duo/person_detail.html", {
+        "case": case,
+        "retry_form": forms.get("retry") or RetryForm(),
+        "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": timezone.localdate()}),
+        "decision_form": forms.get("decision") or DecisionForm(),
+    }, status=status)
+
+
+@never_cache
+@duo_staff_required
+def person_detail(request, public_id):
+    return _render_person(request, public_id)
+
+
+@never_cache
+@duo_staff_required
+def letter_download(request, public_id, letter_id):
+    with transaction.atomic():
+        letter = get_object_or_404(Letter.objects.select_related("newcomer"), public_id=letter_id,
+                                   newcomer__public_id=public_id)
+        if not letter.pdf:
+            raise Http404
+        audit(request.user, AuditAction.VIEW, "letter opened", newcomer=letter.newcomer, letter=letter.reference)
+    return FileResponse(letter.pdf.open("rb"), as_attachment=False, filename=f"{letter.reference}.pdf",
+                        content_type="application/pdf")
+
+
+@require_POST
+@duo_staff_required
+def retry_issuance(request, public_id):
+    """Retry now: issue a failed or stuck start-date letter here and now, or, for a ready person
+    without one, re-derive the case (which requests the letter) and issue that."""
+    form = RetryForm(request.POST)
+    if not form.is_valid():
+        return _render_person(request, public_id, forms={"retry": form}, status=400)
+    with transaction.atomic():
+        newcomer = get_object_or_404(Newcomer.objects.select_for_update(), public_id=public_id)
+        letter = _unfinished_start_letter(newcomer)
+        if letter is None and newcomer.start_letter_issued_on is None:
+            refresh_case_state(newcomer)  # requests the letter when the person is still ready
+            letter = _unfinished_start_letter(newcomer)
+        if letter is None:
+            messages.warning(request, _("There is no start-date letter to issue: the person is not ready "
+                                        "or the letter was already issued."))
+            return redirect("duo:person", public_id=public_id)
+        audit(request.user, AuditAction.ACTION, "retry issuance of the start-date letter", newcomer=newcomer,
+              letter=letter.reference, status_before=letter.status)
+    outcome = letter_services.issue(letter.pk)
+    texts = {
+        letter_services.Outcome.ISSUED: _("The letter was issued."),
+        letter_services.Outcome.FAILED: _("Rendering failed again; see the error in the timeline."),
+        letter_services.Outcome.CANCELLED: _("The letter was cancelled: the person is no longer ready."),
+        letter_services.Outcome.BUSY: _("A worker is rendering this letter right now; look again in a minute."),
+    }
+    level = messages.SUCCESS if outcome is letter_services.Outcome.ISSUED else messages.WARNING
+    messages.add_message(request, level, texts.get(outcome, _("Nothing to do: the letter was already handled.")))
+    return redirect("duo:person", public_id=public_id)
+
+
+def _unfinished_start_letter(newcomer):
+    return (Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE, corrects__isnull=True,
+                                  status__in=[LetterStatus.FAILED, LetterStatus.QUEUED, LetterStatus.RENDERING])
+            .order_by("-pk").first())
+
+
+@require_POST
+@duo_staff_required
+def record_contact(request, public_id):
+    form = ContactForm(request.POST)
+    if not form.is_valid():
+        return _render_person(request, public_id, forms={"contact": form}, status=400)
+    with transaction.atomic():
+        newcomer = get_object_or_404(Newcomer, public_id=public_id)
+        contact = ContactMoment.objects.create(
+            newcomer=newcomer, recorded_by=request.user, contacted_on=form.cleaned_data["contacted_on"],
+            subject=form.cleaned_data["subject"], note=form.cleaned_data["note"])
+        audit(request.user, AuditAction.CREATE, "contact recorded", newcomer=newcomer, contact=contact.pk,
+              contacted_on=contact.contacted_on.isoformat())
+    messages.success(request, _("The contact was recorded."))
+    return redirect("duo:person", public_id=public_id)
+
+
+@require_POST
+@duo_staff_required
+def change_decision(request, public_id):
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        return _render_person(request, public_id, forms={"decision": form}, status=400)
+    data = form.cleaned_data
+    try:
+        with transaction.atomic():
+            newcomer = get_object_or_404(Newcomer, public_id=public_id)
+            decision = record_decision(newcomer, decided_by=request.user, regime=data["regime"],
+                                       outcome=data["outcome"], reason=data["reason"], note=data["note"],
+                                       decided_on=timezone.localdate())
+            audit(request.user, AuditAction.CHANGE, "obligation decision recorded", newcomer=newcomer,
+                  why=data["note"][:500], decision=decision.pk, regime=decision.regime, outcome=decision.outcome)
+    except ValidationError as error:  # a combination the model refuses, e.g. voluntary and obliged
+        form.add_error(None, error)
+        return _render_person(request, public_id, forms={"decision": form}, status=400)
+    messages.success(request, _("The decision was recorded."))
+    return redirect("duo:person", public_id=public_id)

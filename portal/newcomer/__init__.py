@@ -1,0 +1,1 @@
+"""Mijn Inburgering: the pages a newcomer sees after logging in with DigiD."""

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "newcomer"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("brieven/", views.letters, name="letters"),
+    path("brieven/<uuid:public_id>/", views.letter_download, name="letter_download"),
+    path("stappen/", views.steps, name="steps"),
+]

@@ -1,0 +1,136 @@
+"""`manage.py generate_load_data`: synthetic newcomers a benchmark can trust — valid and unique
+BSNs, the mix asked for, and derived columns the rules agree with."""
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Count
+from django.utils import timezone
+from stdnum.nl import bsn as stdnum_bsn
+
+from integration import rules, services
+from integration.choices import PurposeOfStay
+from integration.demo.bsn import LOAD_FIRST_BSN
+from integration.demo.load_rows import load_reference
+from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.services import compute_case_state
+from letters.models import Letter, LetterKind, LetterStatus, new_reference
+
+pytestmark = pytest.mark.django_db
+
+N = 2000
+
+
+def generate(newcomers, **options):
+    out = StringIO()
+    call_command("generate_load_data", newcomers=newcomers, stdout=out, **options)
+    return out.getvalue()
+
+
+@pytest.fixture
+def loaded():
+    # Small chunks, so the run crosses chunk boundaries as a big one does.
+    return generate(N, chunk_size=700)
+
+
+def issued_letter_dates():
+    return dict(Letter.objects.filter(kind=LetterKind.START_DATE, status=LetterStatus.ISSUED)
+                .values_list("newcomer_id", "letter_date"))
+
+
+def test_loads_n_newcomers_with_valid_unique_bsns(loaded):
+    bsns = list(Newcomer.objects.values_list("bsn", flat=True))
+    assert len(bsns) == N
+    assert len(set(bsns)) == N
+    assert all(stdnum_bsn.is_valid(bsn) and bsn >= LOAD_FIRST_BSN for bsn in bsns)
+    assert "Loaded 2,000 newcomers" in loaded
+
+
+def test_every_newcomer_has_a_permit_and_a_decision_and_most_a_registration(loaded):
+    assert ResidencePermit.objects.count() == N
+    assert ObligationDecision.objects.count() == N
+    registered = MunicipalRegistration.objects.count()
+    assert 0.9 * N < registered < N
+    # Spread over several municipalities, not piled into one.
+    per_municipality = MunicipalRegistration.objects.values("municipality").annotate(n=Count("id"))
+    assert len(per_municipality) >= 4
+    assert max(row["n"] for row in per_municipality) < registered / 2
+
+
+def test_the_mix_is_mostly_issued_with_a_few_overdue(loaded):
+    today = timezone.localdate()
+    people = list(Newcomer.objects.values_list("conditions_met_on", "ready_on", "start_letter_issued_on"))
+    issued = sum(1 for _, _, issued_on in people if issued_on)
+    waiting = sum(1 for met, _, _ in people if met is None)
+    overdue = sum(1 for _, ready, issued_on in people if rules.is_overdue(ready, issued_on, today))
+    queued = N - issued - waiting - overdue
+    assert 0.80 * N <= issued <= 0.90 * N
+    assert 0.01 * N <= overdue <= 0.035 * N
+    assert 0.03 * N <= waiting <= 0.09 * N
+    assert 0.04 * N <= queued <= 0.10 * N
+
+
+def test_derived_columns_agree_with_the_rules_for_a_sample(loaded):
+    today = timezone.localdate()
+    letter_dates = issued_letter_dates()
+    sample = Newcomer.objects.prefetch_related("permits", "registrations", "decisions").order_by("id")[::37]
+    assert len(sample) > 50
+    for newcomer in sample:
+        state = compute_case_state(newcomer, today)
+        assert (newcomer.conditions_met_on, newcomer.ready_on, newcomer.start_letter_owed) == (
+            state.conditions_met_on, state.ready_on, state.start_letter_owed)
+        assert newcomer.start_letter_issued_on == letter_dates.get(newcomer.id)
+
+
+def test_letters_match_the_state_of_their_person(loaded):
+    today = timezone.localdate()
+    letters = {letter.newcomer_id: letter for letter in Letter.objects.all()}
+    assert len(letters) == Letter.objects.count()  # at most one start-date letter each
+    for newcomer in Newcomer.objects.all():
+        letter = letters.get(newcomer.id)
+        if newcomer.ready_on is None:
+            assert letter is None
+        elif newcomer.start_letter_issued_on:
+            assert letter.status == LetterStatus.ISSUED
+            assert letter.pdf.name == f"load/{letter.reference}.pdf"
+            assert letter.sha256 and letter.page_count and letter.issued_at
+            assert newcomer.ready_on <= letter.letter_date <= today
+        else:
+            assert letter.status in (LetterStatus.QUEUED, LetterStatus.FAILED)
+    # Overdue letters were queued on the ready date, long enough ago for the overdue list.
+    overdue = Letter.objects.filter(status__in=[LetterStatus.QUEUED, LetterStatus.FAILED],
+                                    newcomer__ready_on__lt=today - timedelta(days=56))
+    assert overdue.exists()
+    assert all(letter.queued_at.date() <= today - timedelta(days=56) for letter in overdue)
+
+
+def test_runs_again_on_a_database_with_data(django_user_model):
+    existing = Newcomer.objects.create(given_names="Amal", surname="Haddad", date_of_birth=date(1990, 5, 1),
+                                       nationality="SY")
+    services.record_bsn(existing, "111222333", date(2024, 1, 1))
+    generate(300, seed=1)
+    generate(300, seed=1)
+    bsns = list(Newcomer.objects.values_list("bsn", flat=True))
+    assert len(bsns) == len(set(bsns)) == 601
+    assert len(set(Letter.objects.values_list("reference", flat=True))) == Letter.objects.count()
+
+    # The portal's own writes still fit after the loads: ids, references and all.
+    later = Newcomer.objects.create(given_names="Sam", surname="Nieuw", date_of_birth=date(1991, 2, 3),
+                                    nationality="ER")
+    services.record_permit(later, residence_title=26, purpose=PurposeOfStay.ASYLUM,
+                           decision_date=date(2025, 1, 1), valid_from=date(2025, 1, 1))
+    assert later.id > max(Newcomer.objects.exclude(pk=later.pk).values_list("id", flat=True))
+
+
+def test_load_references_never_look_like_the_portals_own():
+    assert load_reference(1) == "INB-SD-L000-0001"
+    assert "L" not in new_reference(LetterKind.START_DATE)[len("INB-SD-"):]
+
+
+def test_refuses_fractions_that_add_up_to_more_than_everyone():
+    with pytest.raises(CommandError, match="fractions"):
+        generate(10, overdue_fraction=0.9)
+    assert not Newcomer.objects.exists()

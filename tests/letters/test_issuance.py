@@ -1,0 +1,326 @@
+"""Issuing the start-date letter, in one process: once, only while the person is ready, failures
+recorded and retried, the sweep finding what the queue lost, and the e-mail that follows."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from integration import services as case
+from integration.models import Newcomer
+from letters import rendering, services
+from letters.models import Letter, LetterStatus
+from letters.services import Outcome
+from portal.celery import app
+
+BSN = "111222333"
+
+
+@pytest.fixture
+def tasks_in_process():
+    """Run tasks in this process whatever broker the environment names, so a test sees their
+    effect (the e-mail) without a worker."""
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def broken_letter_template(settings, tmp_path):
+    """A letter template with an error in it, found before the real one, as after a bad deploy."""
+    folder = tmp_path / "broken-templates" / "letters"
+    folder.mkdir(parents=True)
+    (folder / "start_date.html").write_text("{% load no_such_tags %}<p>{{ start_date }}</p>")
+    working = settings.TEMPLATES
+    settings.TEMPLATES = [{**working[0], "DIRS": [folder.parent, *working[0]["DIRS"]]}]
+
+    class Template:
+        @staticmethod
+        def repair():
+            settings.TEMPLATES = working
+
+    return Template
+
+
+def events(letter: Letter) -> list[str]:
+    return list(letter.events.values_list("event", flat=True))
+
+
+def stored_pdf(letter: Letter) -> bytes:
+    with letter.pdf.open("rb") as pdf:
+        return pdf.read()
+
+
+# --- Once, and only while ready ------------------------------------------------------------
+
+
+def test_becoming_ready_queues_one_letter(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    assert letter.status == LetterStatus.QUEUED
+    assert events(letter) == ["queued"]
+    assert ready_newcomer.start_letter_issued_on is None
+
+
+def test_issuing_twice_gives_one_issued_letter(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+
+    assert services.issue(letter.pk) is Outcome.ISSUED
+    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+
+    letter.refresh_from_db()
+    assert Letter.objects.filter(newcomer=ready_newcomer).count() == 1
+    assert letter.status == LetterStatus.ISSUED and letter.attempts == 1
+    assert events(letter) == ["queued", "rendering", "issued"]
+    pdf = stored_pdf(letter)
+    assert pdf.startswith(b"%PDF") and hashlib.sha256(pdf).hexdigest() == letter.sha256
+    assert letter.page_count == 1
+    assert letter.start_date == ready_newcomer.permits.get().decision_date
+    assert BSN not in letter.pdf.name
+    ready_newcomer.refresh_from_db()
+    assert ready_newcomer.start_letter_issued_on == letter.letter_date == timezone.localdate()
+
+
+def test_a_second_request_for_a_ready_person_reuses_the_letter(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    case.record_decision(ready_newcomer, regime=letter.regime, outcome="OBLIGED", reason="OBLIGED_BY_RULE",
+                         decided_on=timezone.localdate(), source="REGISTRY_FEED")
+    assert list(Letter.objects.filter(newcomer=ready_newcomer)) == [letter]
+
+
+def test_an_issued_letter_stays_as_it_is(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    services.issue(letter.pk)
+    letter.refresh_from_db()
+    before = (letter.sha256, letter.issued_at, letter.pdf.name, letter.attempts)
+
+    # Even when the person stops being ready afterwards, the issued letter is not touched.
+    case.withdraw_permit(ready_newcomer.permits.get(), timezone.localdate())
+    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.ISSUED
+    assert (letter.sha256, letter.issued_at, letter.pdf.name, letter.attempts) == before
+
+
+def test_a_letter_another_worker_is_rendering_is_left_to_it(ready_newcomer, settings):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.RENDERING, attempts=1,
+                                               rendering_started_at=timezone.now())
+    assert services.issue(letter.pk) is Outcome.BUSY
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.RENDERING and letter.attempts == 1
+
+    # Once the lease has run out that worker is presumed dead and the letter is taken over.
+    Letter.objects.filter(pk=letter.pk).update(
+        rendering_started_at=timezone.now() - timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS + 1))
+    assert services.issue(letter.pk) is Outcome.ISSUED
+    letter.refresh_from_db()
+    assert letter.attempts == 2
+
+
+def test_a_worker_that_lost_its_lease_throws_its_work_away(ready_newcomer, settings, monkeypatch):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    real_render = rendering.render_letter_pdf
+    slow_worker = {}
+
+    def render_while_another_worker_takes_over(letter_being_rendered):
+        # While this (slow) worker renders, its lease runs out and another worker issues the letter.
+        monkeypatch.setattr(rendering, "render_letter_pdf", real_render)
+        settings.LETTER_RENDER_LEASE_SECONDS = 0
+        slow_worker["other"] = services.issue(letter_being_rendered.pk)
+        return real_render(letter_being_rendered)
+
+    monkeypatch.setattr(rendering, "render_letter_pdf", render_while_another_worker_takes_over)
+    assert services.issue(letter.pk) is Outcome.LOST_LEASE
+    assert slow_worker["other"] is Outcome.ISSUED
+    letter.refresh_from_db()
+    assert letter.attempts == 2 and letter.status == LetterStatus.ISSUED
+    assert events(letter).count("issued") == 1
+    assert len(list(letter.pdf.storage.listdir(letter.pdf.name.rsplit("/", 1)[0])[1])) == 1
+
+
+# --- Cancelled when no longer ready ----------------------------------------------------------
+
+
+def test_withdrawing_the_permit_before_issuance_cancels_the_letter(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+
+    case.withdraw_permit(ready_newcomer.permits.get(), timezone.localdate())
+
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.CANCELLED
+    assert "no longer ready" in letter.cancel_reason
+    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+    assert not letter.pdf
+    ready_newcomer.refresh_from_db()
+    assert ready_newcomer.start_letter_issued_on is None
+
+
+def test_deregistering_before_issuance_cancels_the_letter(ready_newcomer):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+
+    case.record_deregistration(ready_newcomer.registrations.get(), timezone.localdate())
+
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.CANCELLED
+    assert events(letter) == ["queued", "cancelled"]
+
+
+def test_a_permit_withdrawn_while_the_letter_is_rendered_cancels_it(ready_newcomer, monkeypatch):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    real_render = rendering.render_letter_pdf
+
+    def render_while_the_ind_withdraws(letter_being_rendered):
+        case.withdraw_permit(ready_newcomer.permits.get(), timezone.localdate())
+        return real_render(letter_being_rendered)
+
+    monkeypatch.setattr(rendering, "render_letter_pdf", render_while_the_ind_withdraws)
+    assert services.issue(letter.pk) is Outcome.CANCELLED
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.CANCELLED and not letter.pdf
+    assert events(letter)[-1] == "cancelled"
+
+
+def test_a_person_ready_again_after_a_cancellation_gets_a_new_letter(ready_newcomer):
+    first = Letter.objects.get(newcomer=ready_newcomer)
+    registration = ready_newcomer.registrations.get()
+    case.record_deregistration(registration, timezone.localdate())
+    case.record_registration(ready_newcomer, municipality=registration.municipality, street="Biltstraat",
+                             house_number="8", postcode="3572 AR", town="Utrecht", registered_on=timezone.localdate())
+
+    second = Letter.objects.exclude(pk=first.pk).get(newcomer=ready_newcomer)
+    assert second.status == LetterStatus.QUEUED
+    assert services.issue(second.pk) is Outcome.ISSUED
+
+
+# --- Failures --------------------------------------------------------------------------------
+
+
+def test_a_render_failure_marks_the_letter_failed_with_the_error(ready_newcomer, broken_letter_template):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+
+    assert services.issue(letter.pk) is Outcome.FAILED
+
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.FAILED
+    assert "no_such_tags" in letter.last_error and letter.last_error.startswith("TemplateSyntaxError")
+    failed = letter.events.get(event="failed")
+    assert failed.detail == letter.last_error
+    assert BSN not in letter.last_error
+    assert not letter.pdf
+    ready_newcomer.refresh_from_db()
+    assert ready_newcomer.start_letter_issued_on is None
+
+
+def test_a_failed_letter_is_retried_by_the_sweep_after_the_retry_interval(
+        ready_newcomer, broken_letter_template, settings):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    assert services.issue(letter.pk) is Outcome.FAILED
+    broken_letter_template.repair()
+
+    # Within the retry interval the sweep leaves it alone…
+    assert services.sweep(run_now=True)["dispatched"] == 0
+    # …after it, the letter is issued and the old error cleared.
+    settings.LETTER_FAILED_RETRY_SECONDS = 0
+    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1}
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.ISSUED and letter.attempts == 2 and letter.last_error == ""
+    assert events(letter) == ["queued", "rendering", "failed", "rendering", "issued"]
+
+
+# --- The sweep -----------------------------------------------------------------------------------
+
+
+def test_the_sweep_issues_what_the_queue_lost(db, ready_people, new_ready_newcomer, settings):
+    """Ready people without a letter (a bulk import), a letter whose message was lost, and one
+    whose worker died mid-render are all issued; an issued letter and a person not ready are
+    left alone."""
+    imported = ready_people(2)
+    lost_message = new_ready_newcomer(bsn="111222333", surname="Queued")
+    dead_worker = new_ready_newcomer(bsn="123456782", surname="Rendering", email="r@example.org")
+    done = new_ready_newcomer(bsn="100000009", surname="Done", email="d@example.org")
+    not_ready = new_ready_newcomer(bsn="111111110", surname="Later", email="l@example.org", registered=False)
+    services.issue(Letter.objects.get(newcomer=done).pk)
+    long_ago = timezone.now() - timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS + 60)
+    Letter.objects.filter(newcomer=dead_worker).update(status=LetterStatus.RENDERING, attempts=1,
+                                                       rendering_started_at=long_ago)
+
+    output = []
+    counts = services.sweep(run_now=True, log=output.append)
+
+    assert counts == {"requested": 2, "dispatched": 4, "issued": 4}
+    assert output, "the sweep reports its progress"
+    for person in [*imported, lost_message.pk, dead_worker.pk, done.pk]:
+        assert Letter.objects.get(newcomer_id=person).status == LetterStatus.ISSUED
+    assert not Letter.objects.filter(newcomer=not_ready).exists()
+    assert Letter.objects.get(newcomer=done).attempts == 1
+    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0}
+
+
+def test_the_sweep_leaves_a_just_queued_letter_to_the_queue(ready_newcomer):
+    assert services.sweep() == {"requested": 0, "dispatched": 0, "issued": 0}
+    assert Letter.objects.get(newcomer=ready_newcomer).status == LetterStatus.QUEUED
+
+
+def test_the_sweep_finds_a_person_whose_only_letter_was_cancelled(ready_newcomer):
+    """A cancelled letter no longer counts: when the person is ready again the sweep asks for
+    a new one even if the case update that made them ready did not."""
+    first = Letter.objects.get(newcomer=ready_newcomer)
+    services.cancel(first, "test: cancelled by hand")
+    assert list(services.ready_without_letter(10)) == [ready_newcomer.pk]
+
+
+def test_issue_due_letters_command_runs_the_sweep_and_prints_the_counts(ready_people, db):
+    ready_people(3)
+    output = _run_command()
+    assert "3 ready people without a letter" in output and "3 letters issued" in output
+    assert Letter.objects.filter(status=LetterStatus.ISSUED).count() == 3
+    assert "0 letters issued" in _run_command()
+
+
+def _run_command() -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("issue_due_letters", stdout=out)
+    return out.getvalue()
+
+
+# --- The e-mail ------------------------------------------------------------------------------
+
+
+def test_an_issued_letter_is_announced_once_without_personal_data(
+        ready_newcomer, tasks_in_process, django_capture_on_commit_callbacks):
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue(letter.pk)
+    services.notify_letter_issued(letter.pk)  # a redelivered message
+    services.issue(letter.pk)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == [ready_newcomer.email]
+    assert "letter" in message.subject.lower() or "brief" in message.subject.lower()
+    assert "/mijn-inburgering/" in message.body
+    text = f"{message.subject}\n{message.body}"
+    for personal in (BSN, ready_newcomer.given_names, ready_newcomer.surname, letter.reference,
+                     str(letter.start_date), "Oudegracht", "3511"):
+        assert personal not in text
+    letter.refresh_from_db()
+    assert letter.email_sent_at is not None
+    assert events(letter).count("email_sent") == 1
+
+
+def test_no_email_for_a_person_without_an_address(db, new_ready_newcomer, tasks_in_process,
+                                                   django_capture_on_commit_callbacks):
+    newcomer = new_ready_newcomer(email="")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.issue(Letter.objects.get(newcomer=newcomer).pk)
+    assert mail.outbox == []
+    assert Newcomer.objects.get(pk=newcomer.pk).start_letter_issued_on is not None

@@ -1,0 +1,230 @@
+"""Exactly one start-date letter per person with real workers, a real broker and a real database.
+
+Each test starts `celery worker` processes against the test database and Redis, and then does
+what goes wrong in operation: several workers and the sweep on the same letters, a worker killed
+in the middle of a batch, Redis down while a condition is recorded, a letter that fails to render.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from integration import services as case
+from integration.models import Newcomer
+from letters import services
+from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
+from portal.celery import app
+
+from .conftest import REGISTERED_ON, utrecht
+from .workers import (
+    WorkerProcess,
+    database_url,
+    publishing_to,
+    purge_queue,
+    redis_reachable,
+    wait_until,
+    with_redis_db,
+    worker_environment,
+)
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+
+# Redis database index used only by these tests, away from the broker's own index.
+WORKER_TEST_REDIS_DB = 13
+LEASE_SECONDS = 5
+
+
+@dataclass
+class LetterWorkers:
+    broker_url: str
+    queue: str
+    database: str
+    storage_root: Path
+    started: list[WorkerProcess] = field(default_factory=list)
+
+    def start(self, name: str, **faults: str) -> WorkerProcess:
+        env = worker_environment(
+            database=self.database, broker_url=self.broker_url, queue=self.queue,
+            storage_root=self.storage_root, LETTER_RENDER_LEASE_SECONDS=str(LEASE_SECONDS),
+            LETTER_MAX_AUTO_RETRIES="0", **faults,
+        )
+        worker = WorkerProcess(f"{name}-{len(self.started)}", env, self.storage_root).start()
+        self.started.append(worker)
+        return worker
+
+
+@pytest.fixture
+def letter_workers(transactional_db, settings, tmp_path):
+    """Starts workers on demand; kills every one of them afterwards, whatever happened."""
+    if connection.vendor != "postgresql":
+        pytest.skip("worker tests need PostgreSQL (set DATABASE_URL): workers share the test database")
+    if not settings.CELERY_BROKER_URL:
+        pytest.skip("worker tests need a Redis broker (set CELERY_BROKER_URL)")
+    broker_url = with_redis_db(settings.CELERY_BROKER_URL, WORKER_TEST_REDIS_DB)
+    if not redis_reachable(broker_url):
+        pytest.skip(f"worker tests need Redis, which does not answer at {settings.CELERY_BROKER_URL}")
+    # A queue of this run's own: a concurrent run on the same Redis cannot take our messages.
+    queue = f"letters-test-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    purge_queue(broker_url, queue)
+    settings.LETTER_RENDER_LEASE_SECONDS = LEASE_SECONDS
+    workers = LetterWorkers(broker_url, queue, database_url(connection.settings_dict), tmp_path)
+    try:
+        with publishing_to(app, broker_url, queue):
+            yield workers
+    finally:
+        for worker in workers.started:
+            worker.kill()
+        for worker in workers.started:  # shown only when the test failed
+            print(f"--- {worker.name} ---\n{worker.log()[-4000:]}")
+        purge_queue(broker_url, queue)
+
+
+def start_all(workers: LetterWorkers, *names: str, **faults: str) -> list[WorkerProcess]:
+    started = [workers.start(name, **faults) for name in names]
+    for worker in started:
+        worker.wait_ready()
+    return started
+
+
+def issued_count() -> int:
+    return Letter.objects.filter(status=LetterStatus.ISSUED).count()
+
+
+def assert_each_issued_exactly_once(newcomer_ids: list[int], storage_root: Path) -> None:
+    letters = list(Letter.objects.filter(newcomer_id__in=newcomer_ids, kind=LetterKind.START_DATE))
+    per_person = Counter(letter.newcomer_id for letter in letters)
+    assert set(per_person) == set(newcomer_ids), "someone ready has no letter"
+    assert set(per_person.values()) == {1}, "someone has more than one start-date letter"
+    assert {letter.status for letter in letters} == {LetterStatus.ISSUED}
+    issued_events = Counter(LetterEvent.objects.filter(letter__in=letters, event="issued")
+                            .values_list("letter_id", flat=True))
+    assert set(issued_events.values()) == {1} and len(issued_events) == len(letters)
+    assert not Newcomer.objects.filter(pk__in=newcomer_ids, start_letter_issued_on__isnull=True).exists()
+    for letter in letters:  # workers and the test process share this folder
+        pdf = (storage_root / "letters" / letter.pdf.name).read_bytes()
+        assert hashlib.sha256(pdf).hexdigest() == letter.sha256
+    assert len(list((storage_root / "letters").rglob("*.pdf"))) == len(letters), "stray PDF files"
+
+
+def test_two_workers_and_the_sweep_racing_on_the_same_letters_issue_each_once(
+        letter_workers, ready_people, settings):
+    ids = ready_people(60)
+    workers = start_all(letter_workers, "w1", "w2")
+
+    # Every letter is handed out three or four times at once: the sweep requests it (queued on
+    # commit) and, with no grace period, enqueues it again; we enqueue it once more; and a
+    # second sweep issues whatever is still unfinished here, in the test process.
+    settings.LETTER_QUEUED_GRACE_SECONDS = 0
+    counts = services.sweep()
+    assert counts["requested"] == 60
+    for letter_id in Letter.objects.values_list("pk", flat=True):
+        services.enqueue(letter_id)
+    services.sweep(run_now=True)
+
+    wait_until(lambda: issued_count() == 60, timeout=90, message="60 issued letters")
+    wait_until(lambda: not Letter.objects.filter(email_sent_at__isnull=True).exists(), timeout=30,
+               message="the e-mails")
+    assert_each_issued_exactly_once(ids, letter_workers.storage_root)
+    mails = Counter(LetterEvent.objects.filter(event="email_sent").values_list("letter_id", flat=True))
+    assert len(mails) == 60 and set(mails.values()) == {1}
+    for worker in workers:
+        assert "succeeded" in worker.log(), f"{worker.name} did no work"
+
+
+def test_a_worker_killed_mid_batch_loses_no_letter_and_duplicates_none(letter_workers, ready_people, settings):
+    ids = ready_people(200, surnames={100: "Traag"})
+    (first,) = start_all(letter_workers, "w1", LETTER_TEST_SLOW_SURNAME="Traag")
+    services.sweep()  # requests the 200 letters; each is enqueued once
+    slow = Letter.objects.get(newcomer__surname="Traag")
+
+    # Kill -9 while that letter is being rendered, half-way through the batch.
+    wait_until(lambda: Letter.objects.filter(pk=slow.pk, status=LetterStatus.RENDERING).exists(),
+               timeout=90, message="the slow letter to be taken")
+    first.kill()
+    issued_at_kill = issued_count()
+    assert 0 < issued_at_kill < 200
+    slow.refresh_from_db()
+    assert slow.status == LetterStatus.RENDERING and slow.attempts == 1
+
+    # A new worker carries on with the queue. The dead worker's message is gone with it, so the
+    # sweep (here every second instead of every few minutes) finds the letter again once the
+    # lease has run out.
+    start_all(letter_workers, "w2", LETTER_TEST_SLOW_SURNAME="Traag")
+    settings.LETTER_QUEUED_GRACE_SECONDS = LEASE_SECONDS
+
+    def all_issued_after_a_sweep():
+        services.sweep()
+        return issued_count() == 200
+
+    wait_until(all_issued_after_a_sweep, timeout=120, interval=1, message="all 200 letters")
+    assert_each_issued_exactly_once(ids, letter_workers.storage_root)
+    slow.refresh_from_db()
+    assert slow.attempts == 2  # the dead worker's attempt, then the one after the sweep
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_recording_the_last_condition_while_redis_is_down_still_issues_the_letter(
+        letter_workers, new_ready_newcomer, settings, caplog):
+    worker = letter_workers.start("w1")
+    newcomer = new_ready_newcomer(bsn="111222333", registered=False)  # all but the registration
+    assert not Letter.objects.exists()
+
+    with publishing_to(app, f"redis://127.0.0.1:{_closed_port()}/0", letter_workers.queue), \
+            caplog.at_level(logging.WARNING, logger="letters.services"):
+        started = time.monotonic()
+        case.record_registration(newcomer, municipality=utrecht(), street="Lange Nieuwstraat", house_number="3",
+                                 postcode="3512 PH", town="Utrecht", registered_on=REGISTERED_ON)
+        elapsed = time.monotonic() - started
+    assert elapsed < 3, f"recording the registration waited {elapsed:.1f} s for the broker"
+    letter = Letter.objects.get()
+    assert letter.status == LetterStatus.QUEUED
+    assert "sweep will pick it up" in caplog.text and "111222333" not in caplog.text
+
+    worker.wait_ready()
+    settings.LETTER_QUEUED_GRACE_SECONDS = 0
+    assert services.sweep()["dispatched"] == 1
+    wait_until(lambda: issued_count() == 1, timeout=60, message="the letter")
+    letter.refresh_from_db()
+    assert letter.attempts == 1
+    assert LetterEvent.objects.filter(letter=letter, event="issued").count() == 1
+
+
+def test_a_letter_that_fails_to_render_is_retried_later_and_blocks_no_other(
+        letter_workers, ready_people, settings, tmp_path):
+    flag = tmp_path / "template-broken"
+    flag.touch()
+    ids = ready_people(20, surnames={0: "Onleesbaar"})  # first in the queue
+    start_all(letter_workers, "w1", LETTER_TEST_BROKEN_SURNAME="Onleesbaar", LETTER_TEST_BREAK_FLAG=str(flag))
+    services.sweep()
+
+    wait_until(lambda: issued_count() == 19, timeout=90, message="the 19 other letters")
+    broken = Letter.objects.get(newcomer__surname="Onleesbaar")
+    assert broken.status == LetterStatus.FAILED
+    assert "template could not be rendered" in broken.last_error
+    assert LetterEvent.objects.filter(letter=broken, event="failed").count() == 1
+    assert not broken.pdf
+
+    # The operator repairs the template; the next sweep after the retry interval issues it.
+    flag.unlink()
+    settings.LETTER_FAILED_RETRY_SECONDS = 0
+    assert services.sweep()["dispatched"] == 1
+    wait_until(lambda: issued_count() == 20, timeout=60, message="the repaired letter")
+    broken.refresh_from_db()
+    assert broken.attempts == 2 and broken.last_error == ""
+    assert_each_issued_exactly_once(ids, letter_workers.storage_root)

@@ -1,0 +1,189 @@
+"""The overview page shows each situation of DOMAIN.md §3 in words the person understands."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
+
+from integration import rules, services
+from integration.choices import DecisionReason, Outcome, Regime
+from portal.digid.linking import account_for
+
+from . import newcomer_cases as cases
+
+pytestmark = pytest.mark.django_db
+
+OVERVIEW = reverse("newcomer:overview")
+
+
+def english_date(day: date) -> str:
+    with translation.override("en"):
+        return date_format(day, "DATE_FORMAT")
+
+
+def page_as(person, language="en") -> str:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(account_for(person))
+    response = client.get(OVERVIEW)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_person_without_decision_is_being_assessed_and_sees_missing_conditions():
+    person = cases.newcomer(bsn_days_ago=30)
+
+    page = page_as(person)
+
+    assert "DUO is assessing whether you have to integrate" in page
+    assert f"Yes, since {english_date(cases.days_ago(30))}" in page
+    assert page.count("Not yet") == 2  # permit and registration
+
+
+def test_conditions_show_their_dates_and_the_municipality():
+    person = cases.newcomer(bsn_days_ago=50)
+    cases.permit(person, decided_days_ago=40)
+    cases.registration(person, registered_days_ago=30, where=cases.municipality("GM0363", "Amsterdam"))
+
+    page = page_as(person)
+
+    assert f"Yes, granted on {english_date(cases.days_ago(40))}" in page
+    assert f"Yes, registered in Amsterdam since {english_date(cases.days_ago(30))}" in page
+
+
+def test_ready_person_sees_when_the_letter_is_expected():
+    person = cases.ready(ready_days_ago=10)
+
+    page = page_as(person)
+
+    expected_by = rules.letter_expected_by(cases.days_ago(10))
+    assert f"Your letter is expected before <strong>{english_date(expected_by)}</strong>" in page
+    assert "Please contact DUO" not in page
+
+
+def test_overdue_person_is_asked_to_contact_duo_and_told_how(settings):
+    person = cases.ready(ready_days_ago=70)
+
+    page = page_as(person)
+
+    assert "Your letter is late. Please contact DUO." in page
+    assert settings.LETTER_SENDER["phone"] in page
+    assert f"before {english_date(rules.letter_expected_by(cases.days_ago(70)))}" in page
+
+
+def test_on_the_expected_by_day_the_person_is_not_yet_overdue():
+    person = cases.ready(ready_days_ago=rules.LETTER_DELIVERY_DAYS)
+
+    assert "Please contact DUO" not in page_as(person)
+
+
+def test_issued_wi2021_letter_shows_start_date_and_that_the_period_follows_the_pip():
+    person = cases.ready(ready_days_ago=10, decision_date=cases.days_ago(25))
+    letter = cases.issue_start_letter(person)
+
+    page = page_as(person)
+
+    assert letter.start_date == cases.days_ago(25)
+    assert f"started on <strong>{english_date(letter.start_date)}</strong>" in page
+    assert "start the day after your municipality has made your personal plan" in page
+    assert "Your letter is expected" not in page
+
+
+def test_issued_wi2013_letter_shows_the_three_year_period():
+    person = cases.ready(ready_days_ago=10, regime=Regime.WI2013, decision_date=date(2020, 6, 15))
+    cases.issue_start_letter(person)
+
+    page = page_as(person)
+
+    assert f"started on <strong>{english_date(date(2020, 6, 15))}</strong>" in page
+    assert f"from {english_date(date(2020, 6, 15))} to {english_date(date(2023, 6, 15))}" in page
+    assert "Civic Integration Act 2013" in page
+
+
+def test_old_rules_person_is_sent_to_the_municipality():
+    person = cases.ready(ready_days_ago=10, regime=Regime.PRE_2013, decision_date=date(2011, 3, 1))
+
+    page = page_as(person)
+
+    assert "This portal is not for you" in page
+    assert "contact your municipality" in page
+    assert "Your letter is expected" not in page
+
+
+def test_voluntary_person_reads_what_voluntary_integration_means():
+    person = cases.newcomer()
+    cases.permit(person)
+    cases.registration(person)
+    cases.decision(person, regime=Regime.VOLUNTARY, outcome=Outcome.NOT_OBLIGED,
+                   reason=DecisionReason.CHOSE_VOLUNTARY)
+
+    page = page_as(person)
+
+    assert "chose to do so voluntarily" in page
+    assert "You do not get a start-date letter" in page
+
+
+def test_not_obliged_person_sees_the_reason():
+    person = cases.newcomer(nationality="DE")
+    cases.permit(person)
+    cases.decision(person, outcome=Outcome.NOT_OBLIGED, reason=DecisionReason.EU_EEA_SWISS)
+
+    page = page_as(person)
+
+    assert "You do not have to integrate." in page
+    assert "EU, EEA or Swiss national" in page
+
+
+def test_withdrawn_permit_is_shown_as_no_longer_valid():
+    person = cases.newcomer()
+    held = cases.permit(person, decided_days_ago=60)
+    services.withdraw_permit(held, cases.days_ago(5))
+
+    page = page_as(person)
+
+    assert "No longer valid" in page
+
+
+def test_dutch_page_writes_dates_in_dutch_and_arabic_page_is_right_to_left():
+    person = cases.ready(ready_days_ago=10, decision_date=date(2025, 5, 19))
+    cases.issue_start_letter(person)
+
+    dutch = page_as(person, "nl")
+    arabic = page_as(person, "ar")
+
+    assert '<html lang="nl" dir="ltr"' in dutch
+    assert "Uw inburgeringsplicht is begonnen op <strong>19 mei 2025</strong>" in dutch
+    assert '<html lang="ar" dir="rtl"' in arabic
+    assert "بدأ التزامك بالاندماج" in arabic and "مايو" in arabic
+
+
+# Transaction control (BEGIN, SAVEPOINT, COMMIT) is not a query; the test database wraps each
+# test in a transaction and SQLite logs its BEGIN, so these are left out of the count.
+TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVEPOINT", "ROLLBACK TO SAVEPOINT")
+
+
+def test_overview_uses_at_most_six_queries_whatever_the_data_size():
+    """Session, user, the person with decision and letter, permits, registrations, session save.
+
+    Other people's data and a long history of one's own must not add queries.
+    """
+    for number in range(5):
+        cases.ready(f"Other{number}", "Person", ready_days_ago=20)
+    person = cases.ready(ready_days_ago=30)
+    cases.permit(person, decided_days_ago=35)
+    cases.registration(person, registered_days_ago=25, where=cases.municipality("GM0599", "Rotterdam"))
+    cases.decision(person)
+    cases.issue_start_letter(person)
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(account_for(person))
+
+    with CaptureQueriesContext(connection) as context:
+        response = client.get(OVERVIEW)
+
+    assert response.status_code == 200
+    queries = [q["sql"] for q in context.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
+    assert len(queries) <= 6, "\n".join(queries)
