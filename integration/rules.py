@@ -245,6 +245,18 @@ def ready_date(conditions_met: date | None, decision: DecisionFacts | None) -> d
     return conditions_met
 
 
+def letter_clock_start(conditions_met: date | None, decision: DecisionFacts | None) -> date | None:
+    """The day the 8 weeks start counting for the person (§3, §7).
+
+    That is the ready date, and also the day the conditions were met while DUO has not decided
+    yet: a missing decision is DUO's delay, so the person is told to contact DUO after 8 weeks
+    all the same, and DUO staff see them in the overdue list with the reason "no decision".
+    """
+    if conditions_met is None or not letter_may_apply(decision):
+        return None
+    return conditions_met
+
+
 def letter_expected_by(ready: date) -> date:
     """Ready date + 8 weeks: the latest day the start-date letter should arrive (§3)."""
     return ready + timedelta(days=LETTER_DELIVERY_DAYS)

@@ -1,10 +1,13 @@
 """What each step of the step-by-step plan is called and what it asks, keyed by the step keys
-of `rules.route_steps` (DOMAIN.md §5). Words only; which steps apply is decided in the rules."""
+of `rules.route_steps`, and what each WI2021 route means (DOMAIN.md §5). Words only; which
+steps and routes apply is decided in the rules and the PIP."""
 
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from .choices import Route
 
 
 @dataclass(frozen=True)
@@ -67,3 +70,28 @@ STEP_TEXTS = {
 
 def step_text(key: str) -> StepText:
     return STEP_TEXTS[key]
+
+
+# The route of the PIP in plain words: its goal, what the person does and how it ends.
+ROUTE_TEXTS = {
+    Route.B1: StepText(
+        _("the B1 route"),
+        _("You learn Dutch at level B1 and you work on finding a job. You take exams in reading, "
+          "listening, writing and speaking at level B1 and the exam Knowledge of Dutch society. "
+          "You finish with a diploma."),
+    ),
+    Route.EDUCATION: StepText(
+        _("the education route"),
+        _("You follow a course that prepares you for a study at an mbo, hbo or university. You "
+          "finish with the diploma of that course."),
+    ),
+    Route.Z: StepText(
+        _("the Z route (self-reliance)"),
+        _("You learn Dutch as well as you can, at least up to level A1, and you take part in "
+          "activities in your neighbourhood. You finish with a final interview and a certificate."),
+    ),
+}
+
+
+def route_text(route: str) -> StepText:
+    return ROUTE_TEXTS[Route(route)]

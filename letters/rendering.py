@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import functools
+import logging
 import mimetypes
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +31,11 @@ from .models import Letter, LetterKind
 PDF_VARIANT = "pdf/a-2b"
 LETTER_STYLESHEET = Path("letters") / "letter.css"
 LETTER_PAGES = 1
+
+# While it subsets a font, WeasyPrint turns fontTools' logging up to DEBUG to collect its
+# warnings (and re-logs those through the "weasyprint" logger). Without this, hundreds of debug
+# lines per letter would also reach the site's log handlers and slow every render down.
+logging.getLogger("fontTools").propagate = False
 
 _DUTCH_MONTHS = (
     "januari", "februari", "maart", "april", "mei", "juni",

@@ -6,4 +6,9 @@ class PortalConfig(AppConfig):
     verbose_name = "Mijn Inburgering"
 
     def ready(self):
+        from django.contrib import admin
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .accounts.mfa import require_mfa_for_admin
+
+        require_mfa_for_admin(admin.site)

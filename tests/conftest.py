@@ -23,3 +23,22 @@ def _english_messages_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+def log_in_with_mfa(client, user):
+    """Log in as allauth leaves a session after the password and the TOTP code were given
+    (staff pages and the admin demand both)."""
+    from allauth.account.internal.flows.login import record_authentication
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.test import RequestFactory
+
+    authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if authenticator is None:
+        authenticator = TOTP.activate(user, generate_totp_secret()).instance
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    request = RequestFactory().get("/")
+    request.session = client.session
+    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
+    request.session.save()
+    return client

@@ -51,3 +51,24 @@ def staff_with_mfa_required(*roles):
         return wrapper
 
     return decorator
+
+
+def require_mfa_for_admin(site) -> None:
+    """The Django admin holds every person's data: it too demands TOTP in this session, and it
+    logs in through allauth (which asks for the code) instead of its own password-only form."""
+    plain_has_permission = site.has_permission
+
+    def has_permission(request):
+        return plain_has_permission(request) and has_totp(request.user) and session_passed_mfa(request)
+
+    def login(request, extra_context=None):
+        target = request.GET.get("next") or reverse("admin:index")
+        if request.user.is_authenticated and request.user.is_staff:
+            if not has_totp(request.user):
+                return redirect(f"{reverse('mfa_activate_totp')}?{urlencode({'next': target})}")
+            if not session_passed_mfa(request):
+                return redirect(f"{reverse('mfa_reauthenticate')}?{urlencode({'next': target})}")
+        return redirect_to_login(target, login_url=reverse("account_login"))
+
+    site.has_permission = has_permission
+    site.login = login

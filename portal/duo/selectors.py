@@ -56,20 +56,21 @@ def _start_letters():
     return Letter.objects.filter(newcomer=OuterRef("pk"), kind=LetterKind.START_DATE, corrects__isnull=True)
 
 
-def _people_with_stuck_letters(now):
-    """Ids of people whose start-date letter failed, sat queued past the grace the sweep gives
-    the queue, or is rendering past its lease (a dead worker).
+def _stuck_letters(now):
+    """The person's start-date letter failed, sat queued past the grace the sweep gives the
+    queue (the sweep's own test), or is rendering past its lease (a dead worker).
 
-    Uncorrelated on purpose: PostgreSQL runs it once per query and probes a hash of the (few)
-    ids per row, instead of one correlated look-up per person scanned (letter_unfinished_idx).
+    Correlated (EXISTS per person) rather than an id list: on deep pages, past the people who
+    are overdue by date, the scan meets mostly people with a stuck letter, and probing their
+    letters one by one was measured cheaper than hashing every stuck letter in the country.
     """
     grace = timedelta(seconds=settings.LETTER_QUEUED_GRACE_SECONDS)
     lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
-    return Letter.objects.filter(kind=LetterKind.START_DATE, corrects__isnull=True).filter(
+    return _start_letters().filter(
         Q(status=LetterStatus.FAILED)
         | Q(status=LetterStatus.QUEUED, updated_at__lt=now - grace)
         | Q(status=LetterStatus.RENDERING, rendering_started_at__lt=now - lease)
-    ).values("newcomer_id")
+    )
 
 
 def _current_registrations(today):
@@ -101,24 +102,25 @@ def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date 
     today = today or timezone.localdate()
     now = timezone.now()
     latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
-    failed_letter = _start_letters().filter(status=LetterStatus.FAILED).order_by("-pk")
+    # Scalar subqueries with LIMIT 1 run per row of the page; an EXISTS here would let
+    # PostgreSQL hash every queued letter in the country once per page instead.
+    live_letter = _start_letters().exclude(status=LetterStatus.CANCELLED).order_by("-pk")
     queryset = (
         Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
                                 start_letter_owed=True)
-        .filter(Q(conditions_met_on__lt=overdue_cutoff(today)) | Q(pk__in=_people_with_stuck_letters(now)))
+        .filter(Q(conditions_met_on__lt=overdue_cutoff(today)) | Exists(_stuck_letters(now)))
         .annotate(
             municipality_name=Subquery(_current_registrations(today).values("municipality__name")[:1]),
-            municipality_code=Subquery(_current_registrations(today).values("municipality__code")[:1]),
             regime=Subquery(latest_decision.values("regime")[:1]),
             contacted=Exists(ContactMoment.objects.filter(newcomer=OuterRef("pk"))),
-            last_error=Subquery(failed_letter.values("last_error")[:1]),
+            letter_status=Subquery(live_letter.values("status")[:1]),
+            last_error=Subquery(live_letter.values("last_error")[:1]),
             reason=Case(
                 When(~Exists(_current_permits(today)) | ~Exists(_current_registrations(today)),
                      then=Value(Reason.CONDITIONS_LAPSED)),
                 When(ready_on__isnull=True, then=Value(Reason.NO_DECISION)),
-                When(Exists(failed_letter), then=Value(Reason.RENDERING_FAILED)),
-                When(Exists(_start_letters().filter(status__in=[LetterStatus.QUEUED, LetterStatus.RENDERING])),
-                     then=Value(Reason.QUEUED)),
+                When(letter_status=LetterStatus.FAILED, then=Value(Reason.RENDERING_FAILED)),
+                When(letter_status__in=[LetterStatus.QUEUED, LetterStatus.RENDERING], then=Value(Reason.QUEUED)),
                 default=Value(Reason.NOT_REQUESTED),
                 output_field=CharField(),
             ),

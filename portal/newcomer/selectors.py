@@ -1,21 +1,31 @@
 """Everything the newcomer pages show, fetched in a fixed number of queries.
 
-One query for the person with their decision in force and their start-date letter as
-annotations, one for their permits and one for their registrations (with the municipality),
-whatever the size of the database or of their history.
+One query for the person with, as annotations, their decision in force, their start-date
+letter, their plan (PIP) and the intake appointments the overview mentions; one for their
+permits and one for their registrations (with the municipality), whatever the size of the
+database or of their history. The intake page lists all appointments with one more query.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.utils import timezone
 
 from integration import rules
 from integration.choices import DecisionReason, Outcome, Regime
-from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.models import (
+    IntakeAppointment,
+    IntakeKind,
+    IntakeStatus,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    PersonalPlan,
+    ResidencePermit,
+)
 from letters.models import Letter, LetterKind, LetterStatus
 
 
@@ -28,6 +38,19 @@ class Condition:
     on: date | None
     lapsed: bool = False  # there was one, but it ended or was withdrawn
     municipality: str = ""
+
+
+@dataclass(frozen=True)
+class NextIntake:
+    """The first planned intake appointment still to come, as the overview announces it."""
+
+    kind: str
+    starts_at: datetime
+    location: str
+
+    @property
+    def kind_label(self):
+        return IntakeKind(self.kind).label
 
 
 @dataclass(frozen=True)
@@ -47,6 +70,10 @@ class Situation:
     start_date: date | None  # from the issued start-date letter
     letter_issued_on: date | None
     period: tuple[date, date] | None
+    first_pip_on: date | None = None  # the first plan fixes the WI2021 period
+    route: str | None = None  # from the latest plan: a revision may change the route
+    intake_completed_on: date | None = None
+    next_intake: NextIntake | None = None
 
     @property
     def being_assessed(self):
@@ -76,6 +103,11 @@ class Situation:
     def letter_issued(self):
         return self.letter_issued_on is not None
 
+    @property
+    def has_intake(self):
+        """The brede intake and the PIP exist only under the 2021 act."""
+        return self.obliged and self.regime == Regime.WI2021
+
     def case_facts(self) -> rules.CaseFacts:
         """The facts the step-by-step plan is computed from; only an obligation has a route."""
         return rules.CaseFacts(
@@ -83,23 +115,38 @@ class Situation:
             obligation_start=self.start_date,
             conditions_met_on=self.conditions_met_on,
             start_letter_issued_on=self.letter_issued_on,
+            intake_completed_on=self.intake_completed_on,
+            first_pip_on=self.first_pip_on,
+            route=self.route,
         )
 
     def steps(self) -> list[rules.Step]:
         return rules.route_steps(self.case_facts())
 
 
-def _with_case(queryset):
+def _with_case(queryset, now: datetime):
     latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
     # A correction is a later letter; the latest issued one holds the date that counts.
     start_letter = Letter.objects.filter(
         newcomer=OuterRef("pk"), kind=LetterKind.START_DATE, status=LetterStatus.ISSUED,
     ).order_by("-issued_at", "-pk")
+    # The first plan is the one that revises nothing (one per person, a database constraint).
+    first_plan = PersonalPlan.objects.filter(newcomer=OuterRef("pk"), revision_of__isnull=True)
+    latest_plan = PersonalPlan.objects.filter(newcomer=OuterRef("pk")).order_by("-plan_date", "-pk")
+    intakes = IntakeAppointment.objects.filter(newcomer=OuterRef("pk"))
+    last_attended = intakes.filter(status=IntakeStatus.COMPLETED).order_by("-starts_at")
+    next_planned = intakes.filter(status=IntakeStatus.PLANNED, ends_at__gt=now).order_by("starts_at", "pk")
     return queryset.annotate(
         decision_regime=Subquery(latest_decision.values("regime")[:1]),
         decision_outcome=Subquery(latest_decision.values("outcome")[:1]),
         decision_reason=Subquery(latest_decision.values("reason")[:1]),
         letter_start_date=Subquery(start_letter.values("start_date")[:1]),
+        first_pip_date=Subquery(first_plan.values("plan_date")[:1]),
+        plan_route=Subquery(latest_plan.values("route")[:1]),
+        intake_attended_at=Subquery(last_attended.values("starts_at")[:1]),
+        next_intake_starts_at=Subquery(next_planned.values("starts_at")[:1]),
+        next_intake_kind=Subquery(next_planned.values("kind")[:1]),
+        next_intake_location=Subquery(next_planned.values("location")[:1]),
     ).prefetch_related(
         Prefetch("permits", queryset=ResidencePermit.objects.all()),
         Prefetch("registrations", queryset=MunicipalRegistration.objects.select_related("municipality")),
@@ -121,17 +168,27 @@ def _registration_condition(newcomer: Newcomer, today: date) -> Condition:
     return Condition("registration", False, None, lapsed=bool(newcomer.registrations.all()))
 
 
+def _next_intake(newcomer: Newcomer) -> NextIntake | None:
+    if newcomer.next_intake_starts_at is None:
+        return None
+    return NextIntake(newcomer.next_intake_kind, newcomer.next_intake_starts_at, newcomer.next_intake_location)
+
+
 def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
     """The newcomer's situation on `today`; raises Newcomer.DoesNotExist for an unknown id."""
-    today = today or timezone.localdate()
-    newcomer = _with_case(Newcomer.objects.filter(pk=newcomer_id)).get()
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    newcomer = _with_case(Newcomer.objects.filter(pk=newcomer_id), now).get()
     regime, outcome = newcomer.decision_regime, newcomer.decision_outcome
+    decision = rules.DecisionFacts(regime, outcome) if regime is not None else None
     ready = newcomer.ready_on
+    # The 8 weeks also run while DUO has not decided: that delay is DUO's, not the person's.
+    clock_start = rules.letter_clock_start(newcomer.conditions_met_on, decision)
     start_date = newcomer.letter_start_date if newcomer.start_letter_issued_on else None
     period = None
-    if regime is not None and outcome == Outcome.OBLIGED and start_date is not None:
-        # WI2021 needs the first PIP's date, which the portal does not hold yet.
-        period = rules.integration_period(regime, start_date, None)
+    if regime is not None and outcome == Outcome.OBLIGED:
+        period = rules.integration_period(regime, start_date, newcomer.first_pip_date)
+    attended = newcomer.intake_attended_at
     bsn_condition = Condition("bsn", bool(newcomer.bsn), newcomer.bsn_assigned_on if newcomer.bsn else None)
     return Situation(
         newcomer=newcomer,
@@ -142,9 +199,19 @@ def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
         reason=newcomer.decision_reason,
         conditions_met_on=newcomer.conditions_met_on,
         ready_on=ready,
-        letter_expected_by=rules.letter_expected_by(ready) if ready else None,
-        overdue=rules.is_overdue(ready, newcomer.start_letter_issued_on, today),
+        letter_expected_by=rules.letter_expected_by(clock_start) if clock_start else None,
+        overdue=rules.is_overdue(clock_start, newcomer.start_letter_issued_on, today),
         start_date=start_date,
         letter_issued_on=newcomer.start_letter_issued_on,
         period=period,
+        first_pip_on=newcomer.first_pip_date,
+        route=newcomer.plan_route,
+        intake_completed_on=timezone.localdate(attended) if attended else None,
+        next_intake=_next_intake(newcomer),
     )
+
+
+def intakes_for(newcomer_id: int):
+    """All the person's intake appointments, in time order, with the municipality (one query)."""
+    return IntakeAppointment.objects.filter(newcomer_id=newcomer_id).select_related("municipality").order_by(
+        "starts_at", "pk")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("brieven/", views.letters, name="letters"),
     path("brieven/<uuid:public_id>/", views.letter_download, name="letter_download"),
     path("stappen/", views.steps, name="steps"),
+    path("intake/", views.intake, name="intake"),
 ]

@@ -5,12 +5,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from integration.step_texts import step_text
+from integration.step_texts import route_text, step_text
 from letters.models import Letter
 from letters.selectors import issued_letter_for, issued_letters_for
 
 from .access import newcomer_required
-from .selectors import situation_for
+from .selectors import intakes_for, situation_for
 
 
 @never_cache
@@ -19,6 +19,7 @@ def overview(request, newcomer_id):
     situation = situation_for(newcomer_id)
     return render(request, "portal/newcomer/overview.html", {
         "situation": situation,
+        "route": route_text(situation.route) if situation.route else None,
         "duo_phone": settings.LETTER_SENDER["phone"],
         "duo_website": settings.LETTER_SENDER["website"],
     })
@@ -50,3 +51,10 @@ def steps(request, newcomer_id):
         "situation": situation,
         "steps": [(step, step_text(step.key)) for step in situation.steps()],
     })
+
+
+@never_cache
+@newcomer_required
+def intake(request, newcomer_id):
+    """The brede intake appointments the municipality planned (WI2021), past and to come."""
+    return render(request, "portal/newcomer/intake.html", {"appointments": intakes_for(newcomer_id)})

@@ -13,6 +13,7 @@ from integration.choices import DecisionReason, DecisionSource, Outcome, Purpose
 from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
+from tests.conftest import log_in_with_mfa
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +32,7 @@ def superuser(django_user_model):
 
 @pytest.fixture
 def client(client, superuser):
-    client.force_login(superuser)
+    log_in_with_mfa(client, superuser)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read the English messages
     return client
 

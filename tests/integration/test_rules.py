@@ -5,7 +5,7 @@ check the expected outcome against the domain page by hand.
 """
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -693,3 +693,26 @@ def test_wi2013_from_before_2015_is_finished_after_the_exams():
 def test_regimes_without_a_route_have_no_steps(regime):
     facts = CaseFacts(regime, obligation_start=date(2010, 1, 1), conditions_met_on=date(2010, 1, 1))
     assert rules.route_steps(facts) == []
+
+
+class TestLetterClockStart:
+    """The 8 weeks run from the conditions, also while DUO has not decided yet."""
+
+    met = date(2026, 3, 2)
+
+    def test_runs_from_the_conditions_for_an_obliged_person(self):
+        decision = rules.DecisionFacts(Regime.WI2021, Outcome.OBLIGED)
+        assert rules.letter_clock_start(self.met, decision) == self.met
+
+    def test_runs_while_no_decision_exists(self):
+        assert rules.letter_clock_start(self.met, None) == self.met
+        assert rules.is_overdue(rules.letter_clock_start(self.met, None), None, self.met + timedelta(days=57))
+
+    def test_does_not_run_when_no_letter_is_due(self):
+        for decision in (rules.DecisionFacts(Regime.WI2021, Outcome.NOT_OBLIGED),
+                         rules.DecisionFacts(Regime.PRE_2013, Outcome.OBLIGED),
+                         rules.DecisionFacts(Regime.VOLUNTARY, Outcome.NOT_OBLIGED)):
+            assert rules.letter_clock_start(self.met, decision) is None
+
+    def test_does_not_run_before_the_conditions_are_met(self):
+        assert rules.letter_clock_start(None, None) is None

@@ -21,7 +21,6 @@ from letters.rendering import (
     dutch_date,
     html_to_pdf,
     parse_letter_stylesheet,
-    letter_html,
     static_only_url_fetcher,
 )
 from letters.services import Outcome as IssueOutcome

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from integration import services as case
 from integration.models import Newcomer
@@ -101,6 +102,25 @@ def issued_count() -> int:
     return Letter.objects.filter(status=LetterStatus.ISSUED).count()
 
 
+def queue_length(workers: LetterWorkers) -> int:
+    import redis
+
+    return redis.Redis.from_url(workers.broker_url).llen(workers.queue)
+
+
+def wait_for_quiet(seconds: float = 2.0, timeout: float = 60) -> None:
+    """Wait until no letter has been issued for `seconds`: the workers have nothing left to do."""
+    last = {"count": -1, "since": time.monotonic()}
+
+    def quiet():
+        count = issued_count()
+        if count != last["count"]:
+            last.update(count=count, since=time.monotonic())
+        return time.monotonic() - last["since"] >= seconds
+
+    wait_until(quiet, timeout, message="the workers to finish")
+
+
 def assert_each_issued_exactly_once(newcomer_ids: list[int], storage_root: Path) -> None:
     letters = list(Letter.objects.filter(newcomer_id__in=newcomer_ids, kind=LetterKind.START_DATE))
     per_person = Counter(letter.newcomer_id for letter in letters)
@@ -157,17 +177,19 @@ def test_a_worker_killed_mid_batch_loses_no_letter_and_duplicates_none(letter_wo
     slow.refresh_from_db()
     assert slow.status == LetterStatus.RENDERING and slow.attempts == 1
 
-    # A new worker carries on with the queue. The dead worker's message is gone with it, so the
-    # sweep (here every second instead of every few minutes) finds the letter again once the
-    # lease has run out.
+    # A new worker carries on with the queue, but the dead worker's message went with it: once
+    # the queue is empty, that letter is still "rendering" and nothing would ever finish it…
     start_all(letter_workers, "w2", LETTER_TEST_SLOW_SURNAME="Traag")
+    wait_until(lambda: queue_length(letter_workers) == 0, timeout=90, message="the queue to drain")
+    wait_for_quiet()
+    assert Letter.objects.get(pk=slow.pk).status == LetterStatus.RENDERING
+    assert issued_count() >= 198  # the prefetch may have held one more message
+
+    # …until the sweep finds it again after its lease has run out.
+    time.sleep(max(0.0, (slow.rendering_started_at - timezone.now()).total_seconds() + LEASE_SECONDS + 0.5))
     settings.LETTER_QUEUED_GRACE_SECONDS = LEASE_SECONDS
-
-    def all_issued_after_a_sweep():
-        services.sweep()
-        return issued_count() == 200
-
-    wait_until(all_issued_after_a_sweep, timeout=120, interval=1, message="all 200 letters")
+    assert services.sweep()["dispatched"] >= 1
+    wait_until(lambda: issued_count() == 200, timeout=60, message="all 200 letters")
     assert_each_issued_exactly_once(ids, letter_workers.storage_root)
     slow.refresh_from_db()
     assert slow.attempts == 2  # the dead worker's attempt, then the one after the sweep

@@ -71,11 +71,11 @@ def database_url(db_settings: dict) -> str:
 
 
 def purge_queue(broker_url: str, queue: str) -> None:
-    """Drop whatever an earlier, interrupted run left in this run's queue."""
+    """Drop this run's queue and its routing entries from Redis."""
     import redis
 
     client = redis.Redis.from_url(broker_url, socket_connect_timeout=2)
-    client.delete(queue)
+    client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
 
 
 @contextlib.contextmanager
@@ -103,8 +103,7 @@ def publishing_to(app, broker_url: str, queue: str):
 
 
 def _drop_publisher_caches(app) -> None:
-    if app._pool is not None:
-        app._pool.force_close_all()
+    # kombu keeps one pool per broker URL for the whole process: leave it open, forget it here.
     app._pool = None
     app.__dict__.pop("amqp", None)  # queues, exchange, router and task sender, built again on use
 

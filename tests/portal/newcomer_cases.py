@@ -3,20 +3,25 @@ the registry feed and DUO staff build them, so the derived case state is the rea
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from itertools import count
 
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from integration import services
-from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime
-from integration.models import Municipality, Newcomer
+from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime, Route
+from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer, PersonalPlan
 from letters import services as letter_services
 from letters.models import Letter, LetterKind, LetterStatus
 
 
 def days_ago(days: int) -> date:
     return timezone.localdate() - timedelta(days=days)
+
+
+def days_from_now(days: int) -> date:
+    return timezone.localdate() + timedelta(days=days)
 
 
 def valid_bsns(first: int = 20_000_000):
@@ -82,3 +87,32 @@ def issue_start_letter(person) -> Letter:
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED, letter.last_error
     return letter
+
+
+def officer(where=None):
+    """The municipal officer who plans intakes and writes plans in `where` (Utrecht by default)."""
+    where = where or municipality()
+    return get_user_model().objects.get_or_create(
+        email=f"officer@{where.code.lower()}.example",
+        defaults={"username": f"officer@{where.code.lower()}.example", "role": "municipal_officer",
+                  "municipality": where},
+    )[0]
+
+
+def local_datetime(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def intake(person, *, on: date, hour=10, kind=IntakeKind.INTERVIEW, status=IntakeStatus.PLANNED,
+           location="Stadskantoor, room 3.12") -> IntakeAppointment:
+    """An intake appointment of one hour, as the municipal workspace records it."""
+    where = municipality()
+    return IntakeAppointment.objects.create(
+        newcomer=person, municipality=where, kind=kind, status=status, location=location,
+        starts_at=local_datetime(on, hour), ends_at=local_datetime(on, hour + 1), officer=officer(where))
+
+
+def plan(person, *, on: date, route=Route.B1, revision_of: PersonalPlan | None = None) -> PersonalPlan:
+    """A personal plan (PIP); pass `revision_of` for a revised plan."""
+    return PersonalPlan.objects.create(newcomer=person, plan_date=on, route=route, revision_of=revision_of,
+                                       written_by=officer())

@@ -18,6 +18,7 @@ def two_people():
     cases.issue_start_letter(amal)
     yosef = cases.ready("Yosef", "Tesfay", ready_days_ago=70)
     yosef_letter = cases.issue_start_letter(yosef)
+    cases.intake(yosef, on=cases.days_from_now(4), location="Spreekkamer Yosef")
     return amal, yosef, yosef_letter
 
 

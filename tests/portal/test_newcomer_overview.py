@@ -11,7 +11,8 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from integration import rules, services
-from integration.choices import DecisionReason, Outcome, Regime
+from integration.choices import DecisionReason, Outcome, Regime, Route
+from integration.models import IntakeKind, IntakeStatus
 from portal.digid.linking import account_for
 
 from . import newcomer_cases as cases
@@ -75,6 +76,32 @@ def test_overdue_person_is_asked_to_contact_duo_and_told_how(settings):
     assert f"before {english_date(rules.letter_expected_by(cases.days_ago(70)))}" in page
 
 
+def test_undecided_person_whose_conditions_were_met_over_8_weeks_ago_is_asked_to_contact_duo(settings):
+    """DUO not having decided is DUO's delay: the 8 weeks run from the day the conditions were met."""
+    person = cases.newcomer(bsn_days_ago=90)
+    cases.permit(person, decided_days_ago=80)
+    cases.registration(person, registered_days_ago=rules.LETTER_DELIVERY_DAYS + 1)
+
+    page = page_as(person)
+
+    assert "Your letter is late. Please contact DUO." in page
+    assert "DUO has not yet decided whether you have to integrate" in page
+    assert settings.LETTER_SENDER["phone"] in page
+    expected_by = rules.letter_expected_by(cases.days_ago(rules.LETTER_DELIVERY_DAYS + 1))
+    assert f"before {english_date(expected_by)}" in page
+
+
+def test_undecided_person_within_8_weeks_is_told_duo_is_assessing():
+    person = cases.newcomer(bsn_days_ago=90)
+    cases.permit(person, decided_days_ago=80)
+    cases.registration(person, registered_days_ago=rules.LETTER_DELIVERY_DAYS)
+
+    page = page_as(person)
+
+    assert "DUO is assessing whether you have to integrate" in page
+    assert "Please contact DUO" not in page
+
+
 def test_on_the_expected_by_day_the_person_is_not_yet_overdue():
     person = cases.ready(ready_days_ago=rules.LETTER_DELIVERY_DAYS)
 
@@ -91,6 +118,54 @@ def test_issued_wi2021_letter_shows_start_date_and_that_the_period_follows_the_p
     assert f"started on <strong>{english_date(letter.start_date)}</strong>" in page
     assert "start the day after your municipality has made your personal plan" in page
     assert "Your letter is expected" not in page
+
+
+def test_wi2021_person_sees_their_next_intake_appointment_and_a_link_to_all_of_them():
+    person = cases.ready(ready_days_ago=20)
+    cases.issue_start_letter(person)
+    cases.intake(person, on=cases.days_from_now(3), hour=9, status=IntakeStatus.CANCELLED)
+    cases.intake(person, on=cases.days_from_now(10), hour=14, kind=IntakeKind.LBT, location="Wijkcentrum Overvecht")
+    cases.intake(person, on=cases.days_from_now(5), hour=10, location="Stadskantoor, room 3.12")
+
+    page = page_as(person)
+
+    # The earliest planned one; the cancelled appointment before it is not announced.
+    assert (f"Your next appointment: intake interview on <strong>{english_date(cases.days_from_now(5))} at 10 a.m."
+            "</strong>, Stadskantoor, room 3.12.") in page
+    assert f'href="{reverse("newcomer:intake")}"' in page
+
+
+def test_attended_intake_is_reported_with_its_date():
+    person = cases.ready(ready_days_ago=40)
+    cases.issue_start_letter(person)
+    cases.intake(person, on=cases.days_ago(12), status=IntakeStatus.COMPLETED)
+
+    page = page_as(person)
+
+    assert f"You attended your intake appointment on {english_date(cases.days_ago(12))}." in page
+
+
+def test_after_the_first_pip_the_route_and_the_period_from_the_day_after_it_are_shown():
+    person = cases.ready(ready_days_ago=120)
+    cases.issue_start_letter(person)
+    first = cases.plan(person, on=date(2026, 2, 27), route=Route.B1)
+    # A revision changes the route, not the period (DOMAIN.md §4).
+    cases.plan(person, on=cases.days_ago(1), route=Route.Z, revision_of=first)
+
+    page = page_as(person)
+
+    assert f"made your personal plan on {english_date(date(2026, 2, 27))}" in page
+    assert "You follow <strong>the Z route (self-reliance)</strong>" in page
+    assert "final interview and a certificate" in page
+    assert f"from {english_date(date(2026, 2, 28))} to {english_date(date(2029, 2, 28))}" in page
+
+
+def test_wi2013_person_has_no_intake_or_plan_section():
+    person = cases.ready(ready_days_ago=10, regime=Regime.WI2013, decision_date=date(2020, 6, 15))
+
+    page = page_as(person)
+
+    assert "Your broad intake" not in page and "Your personal plan (PIP)" not in page
 
 
 def test_issued_wi2013_letter_shows_the_three_year_period():
@@ -167,17 +242,25 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVE
 
 
 def test_overview_uses_at_most_six_queries_whatever_the_data_size():
-    """Session, user, the person with decision and letter, permits, registrations, session save.
+    """Session, user, the person with decision, letter, plan and intakes, permits, registrations,
+    session save.
 
     Other people's data and a long history of one's own must not add queries.
     """
     for number in range(5):
-        cases.ready(f"Other{number}", "Person", ready_days_ago=20)
+        other = cases.ready(f"Other{number}", "Person", ready_days_ago=20)
+        cases.intake(other, on=cases.days_from_now(2))
+        cases.plan(other, on=cases.days_ago(1))
     person = cases.ready(ready_days_ago=30)
     cases.permit(person, decided_days_ago=35)
     cases.registration(person, registered_days_ago=25, where=cases.municipality("GM0599", "Rotterdam"))
     cases.decision(person)
     cases.issue_start_letter(person)
+    for days_from_now, status in ((-20, IntakeStatus.NO_SHOW), (-15, IntakeStatus.COMPLETED), (3, IntakeStatus.PLANNED),
+                               (8, IntakeStatus.PLANNED)):
+        cases.intake(person, on=cases.days_from_now(days_from_now), status=status)
+    first = cases.plan(person, on=cases.days_ago(10))
+    cases.plan(person, on=cases.days_ago(2), route=Route.EDUCATION, revision_of=first)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(account_for(person))
 
@@ -185,5 +268,7 @@ def test_overview_uses_at_most_six_queries_whatever_the_data_size():
         response = client.get(OVERVIEW)
 
     assert response.status_code == 200
+    page = response.content.decode()
+    assert "Your next appointment" in page and "the education route" in page  # the data was really shown
     queries = [q["sql"] for q in context.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
     assert len(queries) <= 6, "\n".join(queries)

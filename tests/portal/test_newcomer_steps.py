@@ -5,13 +5,21 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import translation
+from django.utils.formats import date_format
 
-from integration.choices import Regime
+from integration.choices import Regime, Route
+from integration.models import IntakeStatus
 from portal.digid.linking import account_for
 
 from . import newcomer_cases as cases
 
 pytestmark = pytest.mark.django_db
+
+
+def english_date(day):
+    with translation.override("en"):
+        return date_format(day, "DATE_FORMAT")
 
 
 def steps_page(person):
@@ -37,6 +45,22 @@ def test_wi2021_person_with_letter_is_at_the_intake_step():
     assert "Step 3:" in page
     assert 'aria-describedby="step-3-state"' in page and 'id="step-3-state"' in page
     assert "Who acts: your municipality" in page
+
+
+def test_attended_intake_and_first_plan_are_done_and_the_route_is_current():
+    person = cases.ready(ready_days_ago=60)
+    cases.issue_start_letter(person)
+    cases.intake(person, on=cases.days_ago(30), status=IntakeStatus.NO_SHOW)
+    cases.intake(person, on=cases.days_ago(20), status=IntakeStatus.COMPLETED)
+    cases.plan(person, on=cases.days_ago(10), route=Route.EDUCATION)
+
+    page = steps_page(person)
+
+    states = [state for state, _ in step_items(page)]
+    # conditions, letter, intake, PIP, route, PVT, MAP (not in the education route), done
+    assert states == ["done", "done", "done", "done", "current", "next", "not_applicable", "next"]
+    assert f"Done on {english_date(cases.days_ago(20))}" in page
+    assert f"Done on {english_date(cases.days_ago(10))}" in page
 
 
 def test_wi2013_person_waiting_for_the_letter_has_the_letter_as_current_step():

@@ -34,3 +34,12 @@ def test_switching_language_sticks_for_the_next_page():
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
 
     assert "Log in with DigiD" in client.get(reverse("start")).content.decode()
+
+
+def test_language_switch_names_each_language_in_that_language():
+    """Someone who cannot read Dutch must still find their own language on a Dutch page."""
+    page = Client(HTTP_ACCEPT_LANGUAGE="nl").get(reverse("start")).content.decode()
+
+    assert 'lang="en" dir="ltr">English</button>' in page
+    assert 'lang="ar" dir="rtl">العربيّة</button>' in page
+    assert "Engels" not in page

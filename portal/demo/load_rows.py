@@ -13,10 +13,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+from integration import rules
+from integration.choices import DecisionSource, Language, PurposeOfStay
 from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
-
-from .. import rules
-from ..choices import DecisionSource, Language, PurposeOfStay
 
 # Column order of every table, by Django attname. The writer checks these against the models,
 # so a field added later fails loudly instead of loading rows without it.

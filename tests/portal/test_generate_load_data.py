@@ -13,11 +13,11 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from integration import rules, services
 from integration.choices import PurposeOfStay
-from integration.demo.bsn import LOAD_FIRST_BSN
-from integration.demo.load_rows import load_reference
 from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from integration.services import compute_case_state
 from letters.models import Letter, LetterKind, LetterStatus, new_reference
+from portal.demo.bsn import LOAD_FIRST_BSN
+from portal.demo.load_rows import load_reference
 
 pytestmark = pytest.mark.django_db
 

@@ -11,10 +11,9 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
+from integration.models import Newcomer
 from letters import services as letter_services
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
-
-from ..models import Newcomer
 
 
 def hold_start_letter_in_queue(newcomer: Newcomer, regime: str, queued_on: date) -> Letter:

@@ -1,12 +1,17 @@
 """Demo staff accounts: one per role, with demo-only passwords printed for the README.
 
-Staff MFA (TOTP) is not set up here; it arrives with the staff login.
+Staff must use TOTP. So that a demo user can log in without scanning a QR code, every demo
+staff account gets the same documented TOTP secret; `manage.py demo_totp` prints the current
+code. Production never runs this module (the demo commands refuse to).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.contrib.auth import get_user_model
 
 from portal.accounts.models import Role
@@ -52,4 +57,19 @@ def ensure_staff_account(account: StaffAccount, municipalities) -> object:
     user.is_active = True
     user.set_password(account.password)
     user.save()
+    ensure_demo_totp(user)
     return user
+
+
+# Base32, 20 bytes: what an authenticator app asks for when the secret is typed in.
+DEMO_TOTP_SECRET = "DEMOINBURGERINGDEMOINBURGERING22"
+
+
+def ensure_demo_totp(user) -> None:
+    """Give the account the documented demo TOTP secret, replacing any other one."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        if decrypt(existing.data.get("secret", "")) == DEMO_TOTP_SECRET:
+            return
+        existing.delete()
+    TOTP.activate(user, DEMO_TOTP_SECRET)

@@ -7,17 +7,17 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from integration.demo.letter_states import ensure_start_letter_issued, start_letter
-from integration.demo.personas import (
+from integration.models import Newcomer
+from portal.accounts.models import Role
+from portal.demo.letter_states import ensure_start_letter_issued, start_letter
+from portal.demo.personas import (
     LETTER_ISSUED,
     PERSONAS,
     case_state_label,
     create_persona,
     ensure_municipalities,
 )
-from integration.demo.staff import STAFF_ACCOUNTS, ensure_staff_account
-from integration.models import Newcomer
-from portal.accounts.models import Role
+from portal.demo.staff import STAFF_ACCOUNTS, ensure_staff_account
 
 
 def format_table(headers: list[str], rows: list[list[str]]) -> str:

@@ -11,9 +11,9 @@ from django.core.management.color import no_style
 from django.db import connection
 from django.db.models import Max
 
+from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from letters.models import Letter
 
-from ..models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from .load_rows import (
     DECISION_COLUMNS,
     LETTER_COLUMNS,

@@ -13,9 +13,10 @@ from datetime import date, timedelta
 
 from django.db import transaction
 
-from .. import rules, services
-from ..choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
-from ..models import Municipality, Newcomer
+from integration import rules, services
+from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
+from integration.models import Municipality, Newcomer
+
 from .letter_states import hold_start_letter_in_queue
 
 DateFromToday = Callable[[date], date]
@@ -170,9 +171,9 @@ PERSONAS: tuple[Persona, ...] = (
         given_names="Hassan", surname="El Amrani", bsn="111222382", nationality="MA",
         date_of_birth=date(1990, 9, 17), language=Language.DUTCH,
         state="WI2013, letter issued",
-        description="Obliged under the 2013 act since 15 November 2021 (the last day-range of that "
-                    "act), letter issued. The 3-year period ran from the obligation start; "
-                    "without an extension every WI2013 period has ended by now.",
+        description="Obliged under the 2013 act since 15 November 2021, weeks before the 2021 act "
+                    "took over; letter issued. The 3-year period runs from the obligation start, "
+                    "so without an extension it ended on 15 November 2024.",
         bsn_assigned=fixed(date(2021, 10, 4)),
         permit=Permit(21, PurposeOfStay.FAMILY, decided=fixed(date(2021, 11, 15)),
                       valid_from=fixed(date(2021, 8, 1)), valid_years=10),

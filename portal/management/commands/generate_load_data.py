@@ -12,11 +12,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from integration.demo import load_writer
-from integration.demo.bsn import LOAD_FIRST_BSN, LOAD_FIRST_PREFIX, LOAD_LAST_PREFIX, bsns_from
-from integration.demo.load_rows import DEFAULT_OVERDUE_FRACTION, ISSUED, OVERDUE, QUEUED, WAITING, Place, RowFactory
-from integration.demo.personas import ensure_municipalities
 from integration.models import Municipality, Newcomer
+from portal.demo import load_writer
+from portal.demo.bsn import LOAD_FIRST_BSN, LOAD_FIRST_PREFIX, LOAD_LAST_PREFIX, bsns_from
+from portal.demo.load_rows import DEFAULT_OVERDUE_FRACTION, ISSUED, OVERDUE, QUEUED, WAITING, Place, RowFactory
+from portal.demo.personas import ensure_municipalities
 
 # Beyond the demo's four cities, a few more so the data spreads like the country does:
 # (code, name, street, postcode digits, town, weight).

@@ -12,13 +12,13 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from integration import rules
 from integration.choices import DecisionReason, Outcome, Regime
-from integration.demo.bsn import LOAD_FIRST_BSN
-from integration.demo.personas import PERSONAS, persona_by_key
-from integration.demo.staff import STAFF_ACCOUNTS
 from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from integration.services import compute_case_state
 from letters.models import Letter, LetterKind, LetterStatus
 from portal.accounts.models import Role
+from portal.demo.bsn import LOAD_FIRST_BSN
+from portal.demo.personas import PERSONAS, persona_by_key
+from portal.demo.staff import STAFF_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 
