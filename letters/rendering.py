@@ -22,7 +22,11 @@ from urllib.request import url2pathname
 from django.conf import settings
 from django.template.loader import render_to_string
 
-from integration.choices import Regime
+from django.utils import timezone
+
+from integration.choices import Regime, Route
+from integration.models import IntakeKind
+from integration.plans import current_plan, first_plan, integration_period_of
 from integration.rules import integration_period
 
 from .models import Letter, LetterKind
@@ -175,8 +179,72 @@ def start_date_context(letter: Letter) -> dict:
     }
 
 
+_DUTCH_WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
+
+_INTAKE_SUBJECTS = {
+    IntakeKind.INTERVIEW: "Uitnodiging brede intake: gesprek",
+    IntakeKind.LBT: "Uitnodiging brede intake: leerbaarheidstoets",
+}
+
+_ROUTE_NAMES = {Route.B1: "de B1-route", Route.EDUCATION: "de onderwijsroute", Route.Z: "de Z-route"}
+
+
+def _common_context(letter: Letter, subject: str, sender: dict) -> dict:
+    if letter.letter_date is None:
+        raise LetterRenderingError(f"letter {letter.reference}: the letter date is not set")
+    return {
+        "letter": letter,
+        "sender": sender,
+        "address_lines": _address_lines(letter),
+        "reference": letter.reference,
+        "letter_date": dutch_date(letter.letter_date),
+        "letter_date_iso": letter.letter_date.isoformat(),
+        "subject": subject,
+        "salutation_name": letter.newcomer.full_name,
+    }
+
+
+def municipal_sender(municipality) -> dict:
+    """The municipality as sender of its invitation. The portal knows only its name, so the
+    letter names no address or phone number of its own: it gives the place of the appointment
+    and points to Mijn Inburgering."""
+    return {"organisation": f"Gemeente {municipality.name}", "unit": "Inburgering",
+            "website": settings.LETTER_SENDER["website"], "portal": settings.LETTER_SENDER["portal"]}
+
+
+def intake_invitation_context(letter: Letter) -> dict:
+    appointment = letter.intake
+    starts, ends = timezone.localtime(appointment.starts_at), timezone.localtime(appointment.ends_at)
+    sender = municipal_sender(appointment.municipality)
+    return {
+        **_common_context(letter, _INTAKE_SUBJECTS[appointment.kind], sender),
+        "kind": appointment.kind,
+        "day": f"{_DUTCH_WEEKDAYS[starts.weekday()]} {dutch_date(starts.date())}",
+        "start_time": f"{starts:%H.%M}",
+        "end_time": f"{ends:%H.%M}",
+        "location": appointment.location,
+        "municipality": appointment.municipality.name,
+    }
+
+
+def period_context(letter: Letter) -> dict:
+    plan, period = first_plan(letter.newcomer), integration_period_of(letter.newcomer)
+    if plan is None or period is None:
+        raise LetterRenderingError(f"letter {letter.reference}: the person has no PIP yet")
+    latest = current_plan(letter.newcomer)
+    return {
+        **_common_context(letter, "Uw inburgeringstermijn", settings.LETTER_SENDER),
+        "pip_date": dutch_date(plan.plan_date),
+        "period_start": dutch_date(period[0]),
+        "period_end": dutch_date(period[1]),
+        "route_name": _ROUTE_NAMES.get(latest.route, latest.get_route_display()),
+    }
+
+
 _LAYOUTS = {
     LetterKind.START_DATE: ("letters/start_date.html", start_date_context),
+    LetterKind.INTAKE_INVITATION: ("letters/intake_invitation.html", intake_invitation_context),
+    LetterKind.PERIOD: ("letters/period.html", period_context),
 }
 
 

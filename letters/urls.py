@@ -7,5 +7,5 @@ from . import views
 app_name = "letters_dev"
 
 urlpatterns = [
-    path("dev/brieven/<uuid:public_id>/voorbeeld/", views.letter_preview, name="preview"),
+    path("brieven/<uuid:public_id>/voorbeeld/", views.letter_preview, name="preview"),
 ]

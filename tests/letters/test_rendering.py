@@ -238,7 +238,7 @@ def test_preview_shows_duo_staff_the_letter_before_it_is_issued(client, settings
     settings.DEBUG = True
     client.force_login(duo_staff)
 
-    response = client.get(f"/dev/brieven/{queued_letter.public_id}/voorbeeld/")
+    response = client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/")
 
     assert response.status_code == 200
     assert queued_letter.reference in response.text
@@ -253,7 +253,7 @@ def test_preview_is_closed_to_newcomers(client, settings, queued_letter, django_
     newcomer_user = django_user_model.objects.create_user(email="amina@example.org", password="x" * 16)
     client.force_login(newcomer_user)
 
-    assert client.get(f"/dev/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 403
+    assert client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 403
 
 
 @pytest.mark.urls("letters.urls")
@@ -261,4 +261,4 @@ def test_preview_does_not_exist_without_debug(client, settings, queued_letter, d
     settings.DEBUG = False
     client.force_login(duo_staff)
 
-    assert client.get(f"/dev/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 404
+    assert client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 404

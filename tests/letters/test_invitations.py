@@ -1,0 +1,132 @@
+"""The intake invitation (letter + e-mail with an .ics) and DUO's period letter after the PIP."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+from icalendar import Calendar
+from pypdf import PdfReader
+
+from integration import intakes, plans
+from integration.choices import Route
+from integration.models import IntakeKind
+from letters import invitations, services
+from letters.models import Letter, LetterKind, LetterStatus
+from portal.accounts.models import Role, User
+from tests.portal import newcomer_cases as cases
+
+pytestmark = pytest.mark.django_db
+ROOM = "Stadskantoor Utrecht, Stadsplateau 1, kamer 3.12"
+
+
+@pytest.fixture
+def officer():
+    return User.objects.create_user(email="ambtenaar@utrecht.example", password="x" * 12,
+                                    role=Role.MUNICIPAL_OFFICER, municipality=cases.municipality())
+
+
+@pytest.fixture
+def person():
+    person = cases.ready(ready_days_ago=30)
+    person.email = "amal@example.org"
+    person.save(update_fields=["email"])
+    return person
+
+
+def plan_appointment(person, officer, days_ahead=10, kind=IntakeKind.INTERVIEW):
+    start = timezone.make_aware(datetime.combine(timezone.localdate() + timedelta(days=days_ahead),
+                                                 datetime.min.time())) + timedelta(hours=10)
+    return intakes.schedule(newcomer=person, municipality=cases.municipality(), kind=kind, starts_at=start,
+                            ends_at=start + timedelta(minutes=90), location=ROOM, officer=officer)
+
+
+def invitation_emails():
+    """The invitation e-mails (with the .ics); the "a new letter is waiting" notice is another."""
+    return [message for message in mail.outbox if message.attachments]
+
+
+def request_invitation(appointment, capture):
+    with capture(execute=True), transaction.atomic():
+        return invitations.request_intake_invitation(appointment)
+
+
+def test_requesting_the_invitation_twice_gives_one_letter_one_pdf_and_one_email(
+        person, officer, django_capture_on_commit_callbacks):
+    appointment = plan_appointment(person, officer)
+    first = request_invitation(appointment, django_capture_on_commit_callbacks)
+    second = request_invitation(appointment, django_capture_on_commit_callbacks)
+    assert first.pk == second.pk
+    assert Letter.objects.filter(kind=LetterKind.INTAKE_INVITATION).count() == 1
+    letter = Letter.objects.get(pk=first.pk)
+    assert letter.status == LetterStatus.ISSUED, letter.last_error  # issued by the eager task after commit
+    assert services.issue(letter.pk) is services.Outcome.ALREADY_DONE
+    assert len(invitation_emails()) == 1
+    appointment.refresh_from_db()
+    assert appointment.invitation_sent_at is not None
+
+
+def test_the_invitation_letter_names_the_appointment(person, officer, django_capture_on_commit_callbacks):
+    appointment = plan_appointment(person, officer, kind=IntakeKind.LBT)
+    letter = request_invitation(appointment, django_capture_on_commit_callbacks)
+    letter.refresh_from_db()
+    text = " ".join(PdfReader(letter.pdf.open("rb")).pages[0].extract_text().split())
+    start = timezone.localtime(appointment.starts_at)
+    assert "Uitnodiging brede intake: leerbaarheidstoets" in text
+    assert f"{start:%H.%M}" in text and "kamer 3.12" in text
+    assert letter.page_count == 1
+
+
+def test_the_invitation_email_carries_a_valid_ics_and_no_bsn(person, officer, django_capture_on_commit_callbacks):
+    appointment = plan_appointment(person, officer)
+    request_invitation(appointment, django_capture_on_commit_callbacks)
+    [message] = invitation_emails()
+    assert message.to == ["amal@example.org"]
+    # Read the attachment back from the e-mail as it goes over the wire.
+    [part] = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+    assert part.get_filename().endswith(".ics")
+    content = part.get_payload(decode=True)
+    event = Calendar.from_ical(content).walk("VEVENT")[0]
+    assert event.decoded("dtstart") == appointment.starts_at
+    assert event.decoded("dtend") == appointment.ends_at
+    assert str(event["location"]) == ROOM
+    assert "Brede intake" in str(event["summary"])
+    everything = message.subject + message.body + content.decode()
+    assert person.bsn not in everything
+    assert person.surname not in everything  # no personal data beyond when and where
+    assert ROOM in message.body
+
+
+def test_a_cancelled_appointment_withdraws_the_queued_invitation_and_sends_no_email(person, officer):
+    appointment = plan_appointment(person, officer)
+    with transaction.atomic():  # no commit callbacks run: the letter stays queued
+        letter = invitations.request_intake_invitation(appointment)
+    intakes.cancel(appointment, reason="person moved")
+    invitations.withdraw_intake_invitation(appointment, "appointment cancelled")
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.CANCELLED
+    assert invitations.send_invitation_email(appointment.pk) is False
+    assert invitation_emails() == []
+
+
+def test_the_first_pip_queues_one_period_letter_with_the_period_dates(
+        person, officer, django_capture_on_commit_callbacks):
+    past = plan_appointment(person, officer, days_ahead=-5)
+    intakes.record_outcome(past, attended=True)
+    plan_date = timezone.localdate() - timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        plans.write_first_plan(person, plan_date=plan_date, route=Route.B1, exams=["knm"], pvt_required=True,
+                               map_required=True, written_by=officer)
+        letter, created = invitations.request_period_letter(person)
+    assert created
+    _, created_again = invitations.request_period_letter(person)
+    assert not created_again
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.ISSUED, letter.last_error
+    text = " ".join(PdfReader(letter.pdf.open("rb")).pages[0].extract_text().split())
+    from letters.rendering import dutch_date
+
+    start, end = plans.integration_period_of(person)
+    assert f"loopt van {dutch_date(start)} tot en met {dutch_date(end)}" in text
+    assert Letter.objects.filter(newcomer=person, kind=LetterKind.PERIOD).count() == 1
