@@ -8,15 +8,18 @@ only, never in a list, and it is found by an exact match only.
 
 import re
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, services
 from .choices import Regime
-from .forms import DecisionAdminForm, NewcomerAdminForm, RegistrationAdminForm
+from .forms import DecisionAdminForm, FindByBsnForm, NewcomerAdminForm, RegistrationAdminForm
 from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from .signals import personal_data_viewed
 
 # --- The case state as one label, from the stored case-state columns ------------------------
 
@@ -55,10 +58,12 @@ def case_state_conditions(today):
         (CaseStateLabel.ISSUED, Q(start_letter_issued_on__isnull=False)),
         (CaseStateLabel.NOT_DUE, unissued & Q(start_letter_owed=False)),
         (CaseStateLabel.WAITING, owed & Q(conditions_met_on__isnull=True)),
+        # The 8 weeks run from the conditions, also while DUO has not decided yet
+        # (`rules.letter_clock_start`): past them the person is overdue either way.
+        (CaseStateLabel.OVERDUE, owed & Q(conditions_met_on__lt=overdue_before)),
         # Conditions met but no positive decision yet: the obligation is being assessed.
-        (CaseStateLabel.ASSESSING, owed & Q(conditions_met_on__isnull=False, ready_on__isnull=True)),
-        (CaseStateLabel.OVERDUE, owed & Q(ready_on__lt=overdue_before)),
-        (CaseStateLabel.READY, owed & Q(ready_on__gte=overdue_before)),
+        (CaseStateLabel.ASSESSING, owed & Q(conditions_met_on__gte=overdue_before, ready_on__isnull=True)),
+        (CaseStateLabel.READY, owed & Q(conditions_met_on__gte=overdue_before, ready_on__isnull=False)),
     ]
 
 
@@ -195,7 +200,8 @@ class NewcomerAdmin(admin.ModelAdmin):
     list_filter = [CurrentMunicipalityFilter, CurrentRegimeFilter, CaseStateFilter]
     # Names only: a BSN is matched exactly in get_search_results, never with LIKE.
     search_fields = ["given_names", "surname"]
-    search_help_text = _("Search by name, or by a complete BSN (9 digits).")
+    search_help_text = _("Search by name. To find someone by BSN, use the BSN form above the list.")
+    change_list_template = "admin/integration/newcomer/change_list.html"
     list_per_page = 50
     show_full_result_count = False  # a count over a million people on every page is wasted work
     inlines = [PermitInline, RegistrationInline, DecisionInline]
@@ -214,12 +220,40 @@ class NewcomerAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         digits = re.sub(r"[\s.]", "", search_term)
         if digits.isdigit():
-            # Numbers are BSNs, and only a complete one finds a person: a partial BSN would
-            # let anyone browse people by fragments of personal data.
-            if len(digits) == 9:
-                return queryset.filter(bsn=digits), False
+            # The search box is a GET form: a BSN typed there would end up in the address,
+            # the browser history and access logs. Numbers find no one here; the BSN is
+            # looked up with the POST form above the list (`find_by_bsn`).
             return queryset.none(), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_urls(self):
+        find = path("bsn/", self.admin_site.admin_view(self.find_by_bsn), name="integration_newcomer_find_by_bsn")
+        return [find, *super().get_urls()]
+
+    def find_by_bsn(self, request):
+        """Find a person by the exact, complete BSN, sent by POST so it never enters a URL."""
+        changelist = reverse("admin:integration_newcomer_changelist")
+        if request.method != "POST":
+            return redirect(changelist)
+        form = FindByBsnForm(request.POST)
+        if not form.is_valid():
+            for error in form.errors.get("bsn", []):
+                messages.error(request, error)
+            return redirect(changelist)
+        newcomer = Newcomer.objects.filter(bsn=form.cleaned_data["bsn"]).first()
+        if newcomer is None or not self.has_view_permission(request, newcomer):
+            messages.warning(request, _("No newcomer has this BSN."))
+            return redirect(changelist)
+        personal_data_viewed.send(sender=Newcomer, actor=request.user, newcomer=newcomer,
+                                  what="admin: looked up by BSN")
+        return redirect(reverse("admin:integration_newcomer_change", args=[newcomer.pk]))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        newcomer = self.get_object(request, object_id)
+        if newcomer is not None and request.method == "GET":
+            personal_data_viewed.send(sender=Newcomer, actor=request.user, newcomer=newcomer,
+                                      what="admin: person page")
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description=_("name"), ordering="surname")
     def full_name(self, obj):
@@ -239,7 +273,7 @@ class NewcomerAdmin(admin.ModelAdmin):
         if state is None:  # an object not read through get_queryset (a fresh add form)
             return "–"
         if state in (CaseStateLabel.READY, CaseStateLabel.OVERDUE):
-            expected = formats.date_format(rules.letter_expected_by(obj.ready_on), "DATE_FORMAT")
+            expected = formats.date_format(rules.letter_expected_by(obj.conditions_met_on), "DATE_FORMAT")
             if state == CaseStateLabel.READY:
                 return _("ready, letter expected by %(date)s") % {"date": expected}
             return _("overdue: letter expected by %(date)s") % {"date": expected}

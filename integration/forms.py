@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import DecisionSource, Outcome, Regime
 from .models import MunicipalRegistration, Newcomer, ObligationDecision
-from .validators import normalise_postcode
+from .validators import normalise_bsn, normalise_postcode, validate_bsn
 
 BSN_LENGTH_MESSAGE = _("A BSN has 9 digits.")
 UNKNOWN_MUNICIPALITY_MESSAGE = _("This municipality is not known. Choose one from the list.")
@@ -43,6 +43,18 @@ class NewcomerAdminForm(forms.ModelForm):
         if digits.isdigit() and len(digits) != 9:
             raise forms.ValidationError(BSN_LENGTH_MESSAGE, code="bsn_length")
         return digits
+
+
+class FindByBsnForm(forms.Form):
+    """Look a person up by BSN. Posted, never in a query string (DOMAIN.md §6)."""
+
+    bsn = forms.CharField(label=_("BSN"), max_length=20,
+                          widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+
+    def clean_bsn(self):
+        typed = self.cleaned_data["bsn"]
+        validate_bsn(typed)  # before padding: only 8 digits may get a leading zero
+        return normalise_bsn(typed)
 
 
 class RegistrationAdminForm(forms.ModelForm):

@@ -21,7 +21,6 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
-
 from django.utils import timezone
 
 from integration.choices import Regime, Route

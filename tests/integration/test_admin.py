@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
 from integration import rules, services
@@ -13,6 +13,7 @@ from integration.choices import DecisionReason, DecisionSource, Outcome, Purpose
 from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
+from portal.audit.models import AuditRecord
 from tests.conftest import log_in_with_mfa
 
 pytestmark = pytest.mark.django_db
@@ -98,14 +99,40 @@ def listed(client, **params):
 # --- Search ---------------------------------------------------------------------------------
 
 
-def test_a_complete_bsn_finds_exactly_that_person(client, people):
-    assert listed(client, q=AMAL_BSN) == {"Haddad"}
-    assert listed(client, q="111 222 333") == {"Haddad"}
+FIND_BY_BSN_URL = reverse_lazy("admin:integration_newcomer_find_by_bsn")
 
 
-@pytest.mark.parametrize("fragment", ["111222", "11122233", "222333", "1112223334"])
-def test_part_of_a_bsn_finds_no_one(client, people, fragment):
-    assert listed(client, q=fragment) == set()
+def test_a_complete_bsn_posted_opens_exactly_that_persons_page(client, people):
+    for typed in (AMAL_BSN, "111 222 333"):
+        response = client.post(FIND_BY_BSN_URL, {"bsn": typed})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("admin:integration_newcomer_change", args=[people["ready"].pk])
+        assert AMAL_BSN not in response["Location"]
+
+
+def test_looking_up_and_viewing_a_person_is_audited(client, people, superuser):
+    client.post(FIND_BY_BSN_URL, {"bsn": AMAL_BSN}, follow=True)
+    records = AuditRecord.objects.filter(actor=superuser, newcomer=people["ready"]).values_list("what", flat=True)
+    assert set(records) == {"admin: looked up by BSN", "admin: person page"}
+    assert not AuditRecord.objects.filter(what__contains=AMAL_BSN).exists()
+
+
+@pytest.mark.parametrize("fragment", ["111222", "11122233", "222333", "1112223334", "111222334"])
+def test_part_of_a_bsn_or_an_invalid_one_finds_no_one(client, people, fragment):
+    response = client.post(FIND_BY_BSN_URL, {"bsn": fragment}, follow=True)
+    assert response.redirect_chain[-1][0] == NEWCOMERS_URL
+    assert [str(m) for m in response.context["messages"]]  # says why nothing was found
+
+
+def test_the_search_box_never_searches_by_bsn(client, people):
+    # The search box is a GET form: a BSN there would sit in the address and the logs.
+    assert listed(client, q=AMAL_BSN) == set()
+    assert b"find-by-bsn" in client.get(NEWCOMERS_URL).content
+
+
+def test_looking_up_by_bsn_only_by_post(client, people):
+    assert client.get(FIND_BY_BSN_URL).status_code == 302
+    assert not AuditRecord.objects.exists()
 
 
 def test_a_name_finds_the_person(client, people):
