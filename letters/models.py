@@ -101,7 +101,8 @@ class Letter(models.Model):
             # One invitation letter per appointment, one period letter per person (WI2021).
             models.UniqueConstraint(
                 fields=["intake"],
-                condition=Q(kind=LetterKind.INTAKE_INVITATION, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                condition=Q(kind=LetterKind.INTAKE_INVITATION, corrects__isnull=True)
+                & ~Q(status=LetterStatus.CANCELLED),
                 name="letter_one_invitation_per_appointment",
             ),
             models.UniqueConstraint(

@@ -141,7 +141,9 @@ def _lock(letter_id: int) -> Letter:
     the locks in that same order everywhere keeps workers and case updates from deadlocking.
     """
     newcomer_id = Letter.objects.values_list("newcomer_id", flat=True).get(pk=letter_id)
-    newcomer = Newcomer.objects.select_for_update().get(pk=newcomer_id)
+    # The facts are read once here for the readiness check, the start date and the address.
+    newcomer = (Newcomer.objects.select_for_update()
+                .prefetch_related("permits", "registrations", "decisions").get(pk=newcomer_id))
     letter = Letter.objects.select_for_update().get(pk=letter_id)
     letter.newcomer = newcomer
     return letter
@@ -204,7 +206,8 @@ def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome
         if letter.kind == LetterKind.START_DATE:
             Newcomer.objects.filter(pk=letter.newcomer_id).update(start_letter_issued_on=letter.letter_date)
         record_event(letter, "issued")
-        transaction.on_commit(lambda: _enqueue_notification(letter.pk))
+        if letter.newcomer.email:
+            transaction.on_commit(lambda: _enqueue_notification(letter.pk))
         return Outcome.ISSUED
 
 

@@ -89,6 +89,25 @@ def _with_stage(queryset, now: datetime):
     ))
 
 
+def _stage_condition(stage: str) -> Q:
+    """The stage as conditions on the person's intakes and plans (the same order as `_with_stage`)."""
+    intakes = IntakeAppointment.objects.filter(newcomer=OuterRef("pk"))
+    has_plan = Exists(PersonalPlan.objects.filter(newcomer=OuterRef("pk"), revision_of__isnull=True))
+    attended = Exists(intakes.filter(status=IntakeStatus.COMPLETED))
+    # "at least three no-shows": the third one (by id) exists
+    three_no_shows = Exists(intakes.filter(status=IntakeStatus.NO_SHOW).order_by("pk")
+                            [NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON - 1:NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON])
+    planned = Exists(intakes.filter(status=IntakeStatus.PLANNED))
+    intake_done = attended | three_no_shows
+    if stage == Stage.PIP_WRITTEN:
+        return Q(has_plan)
+    if stage == Stage.INTAKE_DONE:
+        return ~Q(has_plan) & Q(intake_done)
+    if stage == Stage.INTAKE_PLANNED:
+        return ~Q(has_plan) & ~Q(intake_done) & Q(planned)
+    return ~Q(has_plan) & ~Q(intake_done) & ~Q(planned)
+
+
 @dataclass(frozen=True)
 class WorkListFilters:
     stage: str = ""
@@ -106,9 +125,11 @@ SORTS = {
 
 def work_list(municipality, filters: WorkListFilters, today: date | None = None):
     today = today or timezone.localdate()
-    rows = _with_stage(people_in(municipality, today), timezone.now())
+    rows = people_in(municipality, today)
     if filters.stage:
-        rows = rows.filter(stage=filters.stage)
+        # Filter with plain EXISTS tests before the per-row stage is computed for the page.
+        rows = rows.filter(_stage_condition(filters.stage))
+    rows = _with_stage(rows, timezone.now())
     # PIP due = registration + 10 weeks (rules.pip_due_by); compared on the registration date
     # so the database can use it directly.
     due_today = today - timedelta(weeks=rules.PIP_DUE_WEEKS)
