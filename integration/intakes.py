@@ -20,10 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .models import BOOKED_STATUSES, IntakeAppointment, IntakeKind, IntakeStatus, Newcomer
-
-# After three invitations the person did not come to, the municipality may complete the brede
-# intake without them (Besluit inburgering 2021 art 2.3; DOMAIN.md §5).
-NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON = 3
+from .rules import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
 
 # Office hours in which free slots are suggested (local time), and the step between suggestions.
 WORKDAY_START = time(9, 0)

@@ -7,7 +7,6 @@ and the exams but never moves the period.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -16,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from . import rules
-from .choices import Outcome, Regime, Route
-from .intakes import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON, no_show_count
+from .choices import Outcome, Regime
+from .intakes import no_show_count
 from .models import IntakeAppointment, IntakeStatus, Newcomer, PersonalPlan
 
 # Exam and module codes a PIP can require (DOMAIN.md §5).
@@ -29,26 +28,10 @@ EXAMS = {
     "knm": gettext_lazy("knowledge of Dutch society (KNM)"),
     "course_diploma": gettext_lazy("diploma of the bridging course (education route)"),
 }
-B1_EXAMS = ("reading", "listening", "writing", "speaking", "knm")
 
 
-@dataclass(frozen=True)
-class PlanDefaults:
-    exams: tuple[str, ...]
-    pvt_required: bool
-    map_required: bool
-
-
-# DOMAIN.md §5, WI2021 routes: what a PIP requires unless it deviates.
-ROUTE_DEFAULTS = {
-    Route.B1: PlanDefaults(B1_EXAMS, pvt_required=True, map_required=True),
-    Route.EDUCATION: PlanDefaults(("course_diploma",), pvt_required=True, map_required=False),
-    Route.Z: PlanDefaults((), pvt_required=True, map_required=True),
-}
-
-
-def plan_defaults(route: str) -> PlanDefaults:
-    return ROUTE_DEFAULTS[Route(route)]
+def plan_defaults(route: str) -> rules.RouteRequirements:
+    return rules.route_requirements(route)
 
 
 def first_plan(newcomer: Newcomer) -> PersonalPlan | None:
@@ -70,7 +53,7 @@ def intake_finished(newcomer: Newcomer) -> bool:
     """The brede intake is done when an appointment was attended, or after three no-shows
     (the municipality may then complete it without the person; DOMAIN.md §5)."""
     attended = IntakeAppointment.objects.filter(newcomer=newcomer, status=IntakeStatus.COMPLETED).exists()
-    return attended or no_show_count(newcomer) >= NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
+    return attended or no_show_count(newcomer) >= rules.NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
 
 
 def _clean_plan(plan: PersonalPlan) -> None:

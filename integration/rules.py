@@ -325,6 +325,35 @@ def pvt_applies(regime: str, obligation_start: date) -> bool:
 # --- §5 Routes and the step-by-step plan ----------------------------------------------------
 
 
+# WI2021 art 14 / Besluit inburgering 2021 art 2.3: after three invitations without the person
+# showing up, the municipality may complete the brede intake without them.
+NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON = 3
+
+# The B1-route's exams: reading, listening, writing and speaking at B1, plus KNM (§5).
+B1_EXAMS = ("reading", "listening", "writing", "speaking", "knm")
+
+
+@dataclass(frozen=True)
+class RouteRequirements:
+    exams: tuple[str, ...]
+    pvt_required: bool
+    map_required: bool
+
+
+# WI2021 art 16 read with DOMAIN.md §5: what a PIP requires for each route unless it deviates.
+ROUTE_REQUIREMENTS = {
+    Route.B1: RouteRequirements(B1_EXAMS, pvt_required=True, map_required=True),
+    # The bridging course's diploma (fallback: B1 ×4 + KNM); no labour-market module.
+    Route.EDUCATION: RouteRequirements(("course_diploma",), pvt_required=True, map_required=False),
+    # No exams unless the PIP says so; ends with a final interview and a certificate.
+    Route.Z: RouteRequirements((), pvt_required=True, map_required=True),
+}
+
+
+def route_requirements(route: str) -> RouteRequirements:
+    return ROUTE_REQUIREMENTS[Route(route)]
+
+
 @dataclass(frozen=True)
 class CaseFacts:
     """What is known about a person's integration, as plain dates (None = not yet)."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from integration import rules
 from integration.choices import Outcome, Regime
-from integration.intakes import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON, no_show_numbers
+from integration.intakes import no_show_numbers
 from integration.models import (
     IntakeAppointment,
     IntakeStatus,
@@ -28,6 +28,7 @@ from integration.models import (
     PersonalPlan,
 )
 from integration.plans import integration_period_of
+from integration.rules import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
 
 PIP_DUE_SOON_DAYS = 14  # "approaching": the PIP is due within two weeks
 

@@ -16,7 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from integration import intakes
+from integration import intakes, rules
 from integration.models import IntakeStatus
 from portal.audit.models import AuditAction
 from portal.audit.services import audit
@@ -96,7 +96,7 @@ def person_detail(request, public_id):
         audit(request.user, AuditAction.VIEW, "municipal person page", newcomer=newcomer)
     return render(request, "municipality/person_detail.html", {
         "file": file, "newcomer": newcomer, "statuses": IntakeStatus,
-        "third_no_show": intakes.NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON, "now": timezone.now(),
+        "third_no_show": rules.NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON, "now": timezone.now(),
     })
 
 

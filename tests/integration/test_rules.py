@@ -716,3 +716,26 @@ class TestLetterClockStart:
 
     def test_does_not_run_before_the_conditions_are_met(self):
         assert rules.letter_clock_start(None, None) is None
+
+
+class TestRouteRequirements:
+    """What a PIP requires per WI2021 route unless it deviates (DOMAIN.md §5)."""
+
+    def test_b1_route_needs_four_b1_exams_knm_pvt_and_map(self):
+        needs = rules.route_requirements(Route.B1)
+        assert set(needs.exams) == {"reading", "listening", "writing", "speaking", "knm"}
+        assert needs.pvt_required and needs.map_required
+
+    def test_education_route_ends_with_the_course_diploma_and_has_no_map(self):
+        needs = rules.route_requirements(Route.EDUCATION)
+        assert needs.exams == ("course_diploma",)
+        assert needs.pvt_required and not needs.map_required
+
+    def test_z_route_has_no_exams_unless_the_pip_says_so(self):
+        needs = rules.route_requirements(Route.Z)
+        assert needs.exams == ()
+        assert needs.pvt_required and needs.map_required
+
+    def test_an_unknown_route_is_refused(self):
+        with pytest.raises(ValueError):
+            rules.route_requirements("A2")

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from integration import intakes, plans
+from integration import intakes, plans, rules
 from integration.choices import Route
 from integration.models import IntakeKind
 from portal.accounts.models import Role
@@ -54,7 +54,7 @@ def person_with_history(who, given_names="Amal", surname="Haddad"):
     cases.decision(person)
     attended = book(person, who, at(-20))
     intakes.record_outcome(attended, attended=True)
-    plans.write_first_plan(person, plan_date=cases.days_ago(10), route=Route.B1, exams=list(plans.B1_EXAMS),
+    plans.write_first_plan(person, plan_date=cases.days_ago(10), route=Route.B1, exams=list(rules.B1_EXAMS),
                            pvt_required=True, map_required=True, written_by=who)
     planned = book(person, who, at(5), kind=IntakeKind.LBT, minutes=90)
     return person, planned
