@@ -91,7 +91,10 @@ TEMPLATES = [
 # SQLite is only the zero-setup default of `make run`; CI and production use PostgreSQL.
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("TEST", {})
+# Keep connections open between requests (a new PostgreSQL connection costs more than most
+# pages); the health check drops a connection that went bad.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=0 if IS_TEST else 600))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
 
@@ -121,6 +124,14 @@ ACCOUNT_ALLOW_REGISTRATION = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mijn Inburgering"
+
+# --- Cache and sessions ---------------------------------------------------------------------
+# Redis when CACHE_URL is set (production, benchmarks); a per-process memory cache otherwise.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions are saved on every request (the idle timeout below); in the cache that is one Redis
+# write instead of a database round trip, and cached_db keeps them in the database as well,
+# so a cache restart logs no one out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # DigiD sessions end after 15 minutes without activity (DOMAIN.md §7).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 
 from django.db.models import OuterRef, Prefetch, Subquery
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from integration import rules
@@ -124,7 +126,17 @@ class Situation:
         return rules.route_steps(self.case_facts())
 
 
-def _with_case(queryset, now: datetime):
+@cache
+def _case_queryset():
+    """The newcomer query with every annotation, built once per process.
+
+    Building ten subqueries costs several times more than the database takes to run them, so
+    each request only narrows this unevaluated queryset to one person (a cheap clone).
+    """
+    return _with_case(Newcomer.objects.order_by())  # one row by primary key needs no sort
+
+
+def _with_case(queryset):
     latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
     # A correction is a later letter; the latest issued one holds the date that counts.
     start_letter = Letter.objects.filter(
@@ -135,7 +147,8 @@ def _with_case(queryset, now: datetime):
     latest_plan = PersonalPlan.objects.filter(newcomer=OuterRef("pk")).order_by("-plan_date", "-pk")
     intakes = IntakeAppointment.objects.filter(newcomer=OuterRef("pk"))
     last_attended = intakes.filter(status=IntakeStatus.COMPLETED).order_by("-starts_at")
-    next_planned = intakes.filter(status=IntakeStatus.PLANNED, ends_at__gt=now).order_by("starts_at", "pk")
+    # The database's clock, so the queryset holds no moment of its own and can be reused.
+    next_planned = intakes.filter(status=IntakeStatus.PLANNED, ends_at__gt=Now()).order_by("starts_at", "pk")
     return queryset.annotate(
         decision_regime=Subquery(latest_decision.values("regime")[:1]),
         decision_outcome=Subquery(latest_decision.values("outcome")[:1]),
@@ -176,9 +189,8 @@ def _next_intake(newcomer: Newcomer) -> NextIntake | None:
 
 def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
     """The newcomer's situation on `today`; raises Newcomer.DoesNotExist for an unknown id."""
-    now = timezone.now()
-    today = today or timezone.localdate(now)
-    newcomer = _with_case(Newcomer.objects.filter(pk=newcomer_id), now).get()
+    today = today or timezone.localdate()
+    newcomer = _case_queryset().filter(pk=newcomer_id).get()
     regime, outcome = newcomer.decision_regime, newcomer.decision_outcome
     decision = rules.DecisionFacts(regime, outcome) if regime is not None else None
     ready = newcomer.ready_on
