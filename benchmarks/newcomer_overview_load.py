@@ -1,7 +1,11 @@
 """Throughput of the logged-in newcomer overview under load, against a bare Django view.
 
-Needs PostgreSQL filled by `manage.py generate_load_data` (1,000,000 newcomers), gunicorn and
-wrk. The script:
+Needs PostgreSQL filled by `manage.py generate_load_data` (1,000,000 newcomers), Redis, gunicorn
+and wrk. Everything, in-process and in gunicorn, runs with production settings (DJANGO_ENV=production,
+DEBUG off, a random SECRET_KEY, persistent database connections, the Redis cache and the cached_db
+sessions, collected static files) except SECURE_SSL_REDIRECT, as there is no TLS in front. The
+baselines go through the same settings and the same middleware as the overview, without a login:
+what the issue calls "a bare Django view rendering a template of similar size". The script:
 
 1. picks --sessions newcomers spread over the whole table, gives each a DigiD account (only
    where they have none yet) and a logged-in session, so the load is many people, not one
@@ -11,32 +15,37 @@ wrk. The script:
    `benchmarks/overview_settings.py`): one renders that verbatim copy (the floor: a page of
    the same size with no template logic), one renders the overview's own template from values
    in memory (the same template work, no session, no query);
-3. serves the portal with gunicorn (--workers sync workers) and runs wrk with --connections
-   connections against both baselines and the overview, in turn, --rounds times each;
-4. removes the sessions and the accounts it created, and stops gunicorn.
+3. serves the portal with gunicorn (--workers workers of --worker-class) and runs wrk with
+   --connections connections against both baselines and the overview, in turn, --rounds times each;
+4. removes the sessions (database and cache) and the accounts it created, and stops gunicorn.
 
 It reports requests per second and p50/p99 latency of each, the ratio to the verbatim floor,
 and prints last the ratio of the overview's throughput to the bare view rendering the overview
 template (target: at least 35%).
 
-    DJANGO_ENV=test .venv/bin/python benchmarks/newcomer_overview_load.py --database inburgering_load_1m
+    .venv/bin/python benchmarks/newcomer_overview_load.py --database inburgering_load_1m \
+        --cache-url redis://127.0.0.1:6379/3
+
+--renew-sessions-once-a-minute swaps SessionMiddleware for `portal.sessions.IdleTimeoutSessionMiddleware`
+(with SESSION_SAVE_EVERY_REQUEST off) for a run whose portal settings do not use it yet.
 """
 
 import argparse
 import os
 import re
+import secrets
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+from importlib import import_module
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-os.environ.setdefault("DJANGO_ENV", "test")
 
 
 def _parse():
@@ -44,7 +53,15 @@ def _parse():
     parser.add_argument("--database", default="inburgering_load_1m")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--sessions", type=int, default=64, help="distinct logged-in newcomers")
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--renew-sessions-once-a-minute", action="store_true",
+                        help="measure portal.sessions.IdleTimeoutSessionMiddleware instead of saving "
+                             "the session on every request")
+    parser.add_argument("--static-root", type=Path,
+                        help="reuse static files collected here (collected into a scratch folder otherwise)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=15, help="seconds per wrk run")
     parser.add_argument("--rounds", type=int, default=2)
@@ -54,7 +71,25 @@ def _parse():
 
 ARGS = _parse()
 DATABASE_URL = f"postgres://postgres@{ARGS.host}:5432/{ARGS.database}"
-os.environ["DATABASE_URL"] = DATABASE_URL
+SCRATCH = Path(tempfile.mkdtemp(prefix="overview-bench-"))
+# Production settings for this process and, inherited, for gunicorn: the sessions made here must
+# be readable there (same SECRET_KEY, same cache).
+os.environ.update({
+    "DJANGO_SETTINGS_MODULE": "benchmarks.overview_settings",
+    "DJANGO_ENV": "production",
+    "SECRET_KEY": secrets.token_urlsafe(60),
+    "DEBUG": "false",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+    "SECURE_SSL_REDIRECT": "false",
+    "DATABASE_URL": DATABASE_URL,
+    "DB_CONN_MAX_AGE": "600",
+    "CACHE_URL": ARGS.cache_url,
+    "OVERVIEW_BENCH_TEMPLATES": str(SCRATCH),
+    "OVERVIEW_BENCH_STATIC_ROOT": str(ARGS.static_root or SCRATCH / "static"),
+    "OVERVIEW_BENCH_RENEW_ONCE_A_MINUTE": "1" if ARGS.renew_sessions_once_a_minute else "0",
+    "LOG_LEVEL": "WARNING",
+    "PYTHONPATH": str(ROOT),
+})
 
 import django  # noqa: E402
 
@@ -62,8 +97,7 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model  # noqa: E402
-from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
-from django.contrib.sessions.models import Session  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
 
@@ -74,6 +108,8 @@ OVERVIEW = "/mijn-inburgering/"
 BARE = "/benchmark/bare/"
 TEMPLATE_ONLY = "/benchmark/template/"
 COOKIE = settings.SESSION_COOKIE_NAME
+# The configured engine (cached_db): sessions land in the database and in the cache, as a login does.
+SessionStore = import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def spread_newcomers(count: int) -> list[Newcomer]:
@@ -115,23 +151,22 @@ def baseline_template(session_key: str, directory: Path) -> int:
     return len(response.content)
 
 
-def start_gunicorn(template_dir: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.overview_settings",
-        "DJANGO_ENV": "test",
-        "DEBUG": "false",
-        # Persistent connections, as a deployment configures them: without, every request pays
-        # for a new PostgreSQL backend, which is a benchmark of connection set-up.
-        "DATABASE_URL": f"{DATABASE_URL}?conn_max_age=600",
-        "OVERVIEW_BENCH_TEMPLATES": str(template_dir),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONPATH": str(ROOT),
-    }
+def collect_static() -> None:
+    """Production serves hashed static names from a manifest; without it no page renders."""
+    if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def start_gunicorn() -> subprocess.Popen:
+    # Persistent database connections (DB_CONN_MAX_AGE above), as a deployment has them: without,
+    # every request pays for a new PostgreSQL backend, which is a benchmark of connection set-up.
+    workers = ["--workers", str(ARGS.workers), "--worker-class", ARGS.worker_class]
+    if ARGS.worker_class == "gthread":
+        workers += ["--threads", str(ARGS.threads)]
     server = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application", "--workers", str(ARGS.workers),
+        [str(ROOT / ".venv" / "bin" / "gunicorn"), "portal.wsgi:application", *workers,
          "--bind", f"127.0.0.1:{ARGS.port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT, env=os.environ,
     )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -201,7 +236,8 @@ PAGES = {
 
 
 def clean_up(keys: list[str], created_users: list[int]) -> None:
-    Session.objects.filter(session_key__in=keys).delete()
+    for key in keys:
+        SessionStore(session_key=key).delete()  # the database row and the cache entry
     get_user_model().objects.filter(pk__in=created_users, newcomer__isnull=False).delete()
 
 
@@ -210,27 +246,32 @@ def main():
     keys, created_users = log_in(newcomers)
     server = None
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            directory = Path(scratch)
-            size = baseline_template(keys[0], directory)
-            script = cookie_script(keys, directory)
-            server = start_gunicorn(directory)
-            check_served(keys[0])
-            for path, cookies in PAGES.values():  # warm up: imports, template caches, connections
-                run_wrk(path, 3, script if cookies else None)
-            results = {name: [] for name in PAGES}
-            for _ in range(ARGS.rounds):
-                for name, (path, cookies) in PAGES.items():
-                    results[name].append(run_wrk(path, ARGS.duration, script if cookies else None))
+        collect_static()
+        size = baseline_template(keys[0], SCRATCH)
+        script = cookie_script(keys, SCRATCH)
+        server = start_gunicorn()
+        check_served(keys[0])
+        for path, cookies in PAGES.values():  # warm up: imports, template caches, connections
+            run_wrk(path, 3, script if cookies else None)
+        results = {name: [] for name in PAGES}
+        for _ in range(ARGS.rounds):
+            for name, (path, cookies) in PAGES.items():
+                results[name].append(run_wrk(path, ARGS.duration, script if cookies else None))
     finally:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
         clean_up(keys, created_users)
+        shutil.rmtree(SCRATCH, ignore_errors=True)
 
+    threads = f" x {ARGS.threads} threads" if ARGS.worker_class == "gthread" else ""
+    session_middleware = next(entry for entry in settings.MIDDLEWARE if "Session" in entry)
     print(f"{len(keys)} logged-in newcomers of {Newcomer.objects.count():,}; page size {size:,} bytes; "
-          f"gunicorn {ARGS.workers} sync workers; wrk {ARGS.connections} connections, "
+          f"gunicorn {ARGS.workers} {ARGS.worker_class} workers{threads}; wrk {ARGS.connections} connections, "
           f"{ARGS.rounds} x {ARGS.duration} s each, alternating")
+    print(f"DJANGO_ENV={settings.DJANGO_ENV}, DEBUG={settings.DEBUG}, cache {ARGS.cache_url}, "
+          f"{settings.SESSION_ENGINE}, {session_middleware}, "
+          f"SESSION_SAVE_EVERY_REQUEST={settings.SESSION_SAVE_EVERY_REQUEST}")
     for name, runs in results.items():
         for number, run in enumerate(runs, start=1):
             print(f"{name:>28} run {number}: {run['rps']:8.1f} req/s   p50 {run['p50']:7.2f} ms   "

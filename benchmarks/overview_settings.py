@@ -1,5 +1,5 @@
 """Settings for `newcomer_overview_load.py` only: the portal's settings plus the benchmark's
-baseline view. Selected with DJANGO_SETTINGS_MODULE by that script; never used to serve users."""
+baseline views. Selected with DJANGO_SETTINGS_MODULE by that script; never used to serve users."""
 
 import os
 
@@ -9,3 +9,16 @@ from portal.settings import TEMPLATES
 ROOT_URLCONF = "benchmarks.overview_urls"
 # The baseline template (a copy of a rendered overview) is written here by the script.
 TEMPLATES[0]["DIRS"] = [os.environ["OVERVIEW_BENCH_TEMPLATES"], *TEMPLATES[0]["DIRS"]]
+# Production serves hashed static names from a collected manifest; the script collects into a
+# scratch folder so the run leaves nothing behind.
+STATIC_ROOT = os.environ.get("OVERVIEW_BENCH_STATIC_ROOT", STATIC_ROOT)  # noqa: F405
+
+# `--renew-sessions-once-a-minute` measures the session middleware that saves a session at most
+# once a minute instead of SESSION_SAVE_EVERY_REQUEST; a no-op once the portal's settings use it.
+if os.environ.get("OVERVIEW_BENCH_RENEW_ONCE_A_MINUTE") == "1":
+    MIDDLEWARE = [  # noqa: F405
+        "portal.sessions.IdleTimeoutSessionMiddleware"
+        if entry == "django.contrib.sessions.middleware.SessionMiddleware" else entry
+        for entry in MIDDLEWARE  # noqa: F405
+    ]
+    SESSION_SAVE_EVERY_REQUEST = False

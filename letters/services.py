@@ -140,10 +140,9 @@ def _lock(letter_id: int) -> Letter:
     holding it here means the readiness re-checked below cannot change before we commit; taking
     the locks in that same order everywhere keeps workers and case updates from deadlocking.
     """
-    newcomer_id = Letter.objects.values_list("newcomer_id", flat=True).get(pk=letter_id)
     # The facts are read once here for the readiness check, the start date and the address.
-    newcomer = (Newcomer.objects.select_for_update()
-                .prefetch_related("permits", "registrations", "decisions").get(pk=newcomer_id))
+    newcomer = (Newcomer.objects.select_for_update(of=("self",))
+                .prefetch_related("permits", "registrations", "decisions").get(letters__pk=letter_id))
     letter = Letter.objects.select_for_update().get(pk=letter_id)
     letter.newcomer = newcomer
     return letter

@@ -9,10 +9,13 @@ one of three sets of defaults:
 - ``production``: nothing insecure is assumed; a missing secret is an error at start-up.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+
+from portal.digid.oidc import providers_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -48,6 +51,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "portal",
     "portal.accounts",
     "portal.audit",
@@ -124,6 +129,17 @@ ACCOUNT_ALLOW_REGISTRATION = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "5/5m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Mijn Inburgering"
+
+# DigiD for newcomers in production: an OpenID Connect broker configured only from DIGID_OIDC_*
+# (portal/digid/oidc.py). The DigiD app exists only when DIGID_OIDC_SERVER_URL is set; the provider
+# class is always ours. Staff keep e-mail + password + TOTP, so SOCIALACCOUNT_ONLY stays False.
+SOCIALACCOUNT_PROVIDERS = providers_from_environment(os.environ)
+SOCIALACCOUNT_ADAPTER = "portal.digid.adapter.DigiDSocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Cache and sessions ---------------------------------------------------------------------
 # Redis when CACHE_URL is set (production, benchmarks); a per-process memory cache otherwise.

@@ -1,5 +1,6 @@
-"""The DigiD mock: a demo and test stand-in for DigiD, on only with settings.DIGID_MOCK_ENABLED
-(a system check refuses it in production)."""
+"""The login page for newcomers (/inloggen/): the DigiD button when a DigiD broker is
+configured, and the DigiD mock, a demo and test stand-in for DigiD, on only with
+settings.DIGID_MOCK_ENABLED (a system check refuses it in production)."""
 
 from django.conf import settings
 from django.http import Http404
@@ -11,6 +12,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from integration.models import Newcomer
 
+from . import oidc
 from .forms import MockDigidLoginForm
 from .linking import log_in_newcomer, newcomer_for_bsn
 
@@ -26,8 +28,12 @@ def _next_url(request):
 @never_cache
 @sensitive_post_parameters("bsn")
 def mock_login(request):
+    digid_login_url = oidc.login_url()
+    next_url = _next_url(request) if request.GET.get("next") else ""
     if not settings.DIGID_MOCK_ENABLED:
-        raise Http404
+        if digid_login_url is None:
+            raise Http404
+        return render(request, "portal/digid/login.html", {"digid_login_url": digid_login_url, "next": next_url})
     form = MockDigidLoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["bsn"]:
@@ -41,4 +47,4 @@ def mock_login(request):
         log_in_newcomer(request, newcomer)
         return redirect(_next_url(request))
     return render(request, "portal/digid/mock_login.html",
-                  {"form": form, "next": _next_url(request) if request.GET.get("next") else ""})
+                  {"form": form, "digid_login_url": digid_login_url, "next": next_url})

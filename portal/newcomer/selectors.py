@@ -1,9 +1,10 @@
-"""Everything the newcomer pages show, fetched in a fixed number of queries.
+"""Everything the newcomer pages show, fetched in one query whatever the size of the database
+or of the person's history.
 
-One query for the person with, as annotations, their decision in force, their start-date
-letter, their plan (PIP) and the intake appointments the overview mentions; one for their
-permits and one for their registrations (with the municipality), whatever the size of the
-database or of their history. The intake page lists all appointments with one more query.
+That query fetches the person with, as annotations, their decision in force, their start-date
+letter, their plan (PIP), the intake appointments the overview mentions, and their permits and
+registrations (with the municipality) as JSON. The intake page lists all appointments with one
+more query.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
 
-from django.db.models import OuterRef, Prefetch, Subquery
-from django.db.models.functions import Now
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.models import Aggregate, JSONField, OuterRef, Subquery
+from django.db.models.functions import JSONObject, Now
 from django.utils import timezone
 
 from integration import rules
@@ -126,14 +128,22 @@ class Situation:
         return rules.route_steps(self.case_facts())
 
 
-@cache
-def _case_queryset():
-    """The newcomer query with every annotation, built once per process.
+class _JSONRows(Aggregate):
+    """The grouped rows as one JSON array: `JSONB_AGG` on PostgreSQL, `JSON_GROUP_ARRAY` on SQLite."""
 
-    Building ten subqueries costs several times more than the database takes to run them, so
-    each request only narrows this unevaluated queryset to one person (a cheap clone).
-    """
-    return _with_case(Newcomer.objects.order_by())  # one row by primary key needs no sort
+    function = "JSONB_AGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra_context)
+
+
+def _json_rows(queryset, **fields):
+    """A subquery giving the person's rows of `queryset` as a JSON array of objects (NULL: none)."""
+    return Subquery(
+        queryset.filter(newcomer=OuterRef("pk")).order_by().values("newcomer")
+        .annotate(rows=_JSONRows(JSONObject(**fields))).values("rows")
+    )
 
 
 def _with_case(queryset):
@@ -147,7 +157,7 @@ def _with_case(queryset):
     latest_plan = PersonalPlan.objects.filter(newcomer=OuterRef("pk")).order_by("-plan_date", "-pk")
     intakes = IntakeAppointment.objects.filter(newcomer=OuterRef("pk"))
     last_attended = intakes.filter(status=IntakeStatus.COMPLETED).order_by("-starts_at")
-    # The database's clock, so the queryset holds no moment of its own and can be reused.
+    # The database's clock, so the query holds no moment of its own and can be reused.
     next_planned = intakes.filter(status=IntakeStatus.PLANNED, ends_at__gt=Now()).order_by("starts_at", "pk")
     return queryset.annotate(
         decision_regime=Subquery(latest_decision.values("regime")[:1]),
@@ -160,25 +170,110 @@ def _with_case(queryset):
         next_intake_starts_at=Subquery(next_planned.values("starts_at")[:1]),
         next_intake_kind=Subquery(next_planned.values("kind")[:1]),
         next_intake_location=Subquery(next_planned.values("location")[:1]),
-    ).prefetch_related(
-        Prefetch("permits", queryset=ResidencePermit.objects.all()),
-        Prefetch("registrations", queryset=MunicipalRegistration.objects.select_related("municipality")),
+        # Permits and registrations ride along as JSON: a person has a handful of each, and a
+        # query of their own would cost a round trip and an ORM compilation per page.
+        permit_rows=_json_rows(
+            ResidencePermit.objects, id="pk", article="article", purpose="purpose",
+            decision_date="decision_date", valid_from="valid_from", valid_until="valid_until",
+            withdrawn_on="withdrawn_on",
+        ),
+        registration_rows=_json_rows(
+            MunicipalRegistration.objects, id="pk", registered_on="registered_on",
+            deregistered_on="deregistered_on", municipality="municipality__name",
+        ),
     )
 
 
-def _permit_condition(newcomer: Newcomer, today: date) -> Condition:
-    permit = newcomer.current_permit(today)
-    if permit is not None:
-        return Condition("permit", True, max(permit.decision_date, permit.valid_from))
-    return Condition("permit", False, None, lapsed=newcomer.latest_permit() is not None)
+class _CaseQuery:
+    """The newcomer query with every annotation, compiled to SQL once per process.
+
+    Turning the ORM expression into SQL costs more than PostgreSQL takes to run it, on every
+    page a newcomer opens; the SQL differs between people only in the primary key. So the query
+    is compiled once for a placeholder id, and each request runs that SQL with the person's id
+    and turns the row into a Newcomer with the compiler's own converters, as the ORM would.
+    """
+
+    _PLACEHOLDER_ID = -7_211_000_003  # never a real id: ids are positive
+
+    def __init__(self, using: str):
+        queryset = _with_case(Newcomer.objects.order_by()).filter(pk=self._PLACEHOLDER_ID)
+        self.using = using
+        self.compiler = queryset.query.get_compiler(using=using)
+        self.sql, params = self.compiler.as_sql()
+        positions = [index for index, param in enumerate(params) if param == self._PLACEHOLDER_ID]
+        if len(positions) != 1:
+            raise RuntimeError("the newcomer id is not a single parameter of the compiled query")
+        self.params, self.id_position = list(params), positions[0]
+        select_fields = self.compiler.klass_info["select_fields"]
+        self.fields = slice(select_fields[0], select_fields[-1] + 1)
+        self.field_names = [column[0].target.attname for column in self.compiler.select[self.fields]]
+
+    def get(self, newcomer_id: int) -> Newcomer:
+        params = list(self.params)
+        params[self.id_position] = int(newcomer_id)
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        if not rows:
+            raise Newcomer.DoesNotExist(f"no newcomer with id {newcomer_id}")
+        row = next(iter(self.compiler.results_iter(results=[rows])))
+        newcomer = Newcomer.from_db(self.using, self.field_names, row[self.fields])
+        for name, position in self.compiler.annotation_col_map.items():
+            setattr(newcomer, name, row[position])
+        return newcomer
 
 
-def _registration_condition(newcomer: Newcomer, today: date) -> Condition:
-    registration = newcomer.current_registration(today)
-    if registration is not None:
-        return Condition("registration", True, registration.registered_on,
-                         municipality=registration.municipality.name)
-    return Condition("registration", False, None, lapsed=bool(newcomer.registrations.all()))
+@cache
+def _case_query(using: str = DEFAULT_DB_ALIAS) -> _CaseQuery:
+    return _CaseQuery(using)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class _Permit:
+    id: int
+    facts: rules.PermitFacts
+
+
+@dataclass(frozen=True)
+class _Registration:
+    id: int
+    facts: rules.RegistrationFacts
+    municipality: str
+
+
+def _permits(rows) -> list[_Permit]:
+    return [_Permit(row["id"], rules.PermitFacts(
+        row["article"], row["purpose"], _day(row["decision_date"]), _day(row["valid_from"]),
+        _day(row["valid_until"]), _day(row["withdrawn_on"]))) for row in rows or ()]
+
+
+def _registrations(rows) -> list[_Registration]:
+    return [_Registration(row["id"], rules.RegistrationFacts(_day(row["registered_on"]),
+                                                             _day(row["deregistered_on"])),
+                          row["municipality"]) for row in rows or ()]
+
+
+def _permit_condition(permits: list[_Permit], today: date) -> Condition:
+    # As Newcomer.current_permit: the most recent current one counts.
+    by_recency = sorted(permits, key=lambda p: (p.facts.valid_from, p.id), reverse=True)
+    for permit in by_recency:
+        if rules.permit_is_current(permit.facts, today):
+            return Condition("permit", True, max(permit.facts.decision_date, permit.facts.valid_from))
+    return Condition("permit", False, None, lapsed=bool(permits))
+
+
+def _registration_condition(registrations: list[_Registration], today: date) -> Condition:
+    # As Newcomer.current_registration: the most recent current one counts.
+    by_recency = sorted(registrations, key=lambda r: (r.facts.registered_on, r.id), reverse=True)
+    for registration in by_recency:
+        if rules.registration_is_current(registration.facts, today):
+            return Condition("registration", True, registration.facts.registered_on,
+                             municipality=registration.municipality)
+    return Condition("registration", False, None, lapsed=bool(registrations))
 
 
 def _next_intake(newcomer: Newcomer) -> NextIntake | None:
@@ -190,7 +285,7 @@ def _next_intake(newcomer: Newcomer) -> NextIntake | None:
 def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
     """The newcomer's situation on `today`; raises Newcomer.DoesNotExist for an unknown id."""
     today = today or timezone.localdate()
-    newcomer = _case_queryset().filter(pk=newcomer_id).get()
+    newcomer = _case_query().get(newcomer_id)
     regime, outcome = newcomer.decision_regime, newcomer.decision_outcome
     decision = rules.DecisionFacts(regime, outcome) if regime is not None else None
     ready = newcomer.ready_on
@@ -205,7 +300,8 @@ def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
     return Situation(
         newcomer=newcomer,
         today=today,
-        conditions=(bsn_condition, _permit_condition(newcomer, today), _registration_condition(newcomer, today)),
+        conditions=(bsn_condition, _permit_condition(_permits(newcomer.permit_rows), today),
+                    _registration_condition(_registrations(newcomer.registration_rows), today)),
         regime=regime,
         outcome=outcome,
         reason=newcomer.decision_reason,

@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args, **env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ENV", "DEBUG", "DIGID_MOCK_ENABLED"}}
+    environment = {k: v for k, v in os.environ.items()
+                   if k not in {"DJANGO_ENV", "DEBUG", "DIGID_MOCK_ENABLED"} and not k.startswith("DIGID_OIDC_")}
     environment.update(
         DJANGO_ENV="production",
         SECRET_KEY="a-production-like-secret-key-with-enough-length-and-entropy-8f3k2j1h",
@@ -24,10 +25,20 @@ def _manage(*args, **env):
                           capture_output=True, text=True, timeout=120)
 
 
+DIGID_BROKER = {"DIGID_OIDC_SERVER_URL": "https://digid-broker.example", "DIGID_OIDC_CLIENT_ID": "mijn-inburgering",
+                "DIGID_OIDC_CLIENT_SECRET": "a-client-secret"}
+
+
 def test_production_settings_pass_the_deploy_checks():
-    result = _manage("check", "--deploy", "--fail-level", "WARNING")
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", **DIGID_BROKER)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_without_a_digid_login_fails_the_deploy_checks():
+    result = _manage("check", "--deploy")
+    assert result.returncode != 0
+    assert "portal.E002" in result.stdout + result.stderr
 
 
 def test_production_refuses_the_digid_mock():
