@@ -9,7 +9,7 @@ class PortalConfig(AppConfig):
         from django.contrib import admin
 
         from . import checks  # noqa: F401  (registers the system checks)
-        from .digid import checks as digid_checks  # noqa: F401  (registers the DigiD login checks)
         from .accounts.mfa import require_mfa_for_admin
+        from .digid import checks as digid_checks  # noqa: F401  (registers the DigiD login checks)
 
         require_mfa_for_admin(admin.site)
