@@ -26,8 +26,9 @@ template (target: at least 35%).
     .venv/bin/python benchmarks/newcomer_overview_load.py --database inburgering_load_1m \
         --cache-url redis://127.0.0.1:6379/3
 
---renew-sessions-once-a-minute swaps SessionMiddleware for `portal.sessions.IdleTimeoutSessionMiddleware`
-(with SESSION_SAVE_EVERY_REQUEST off) for a run whose portal settings do not use it yet.
+--proposed-settings measures the settings change that goes with `portal/sessions.py` (the session
+renewed at most once a minute, the Redis cache without a client per call) before
+`portal/settings.py` has it.
 """
 
 import argparse
@@ -57,9 +58,9 @@ def _parse():
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
-    parser.add_argument("--renew-sessions-once-a-minute", action="store_true",
-                        help="measure portal.sessions.IdleTimeoutSessionMiddleware instead of saving "
-                             "the session on every request")
+    parser.add_argument("--proposed-settings", action="store_true",
+                        help="apply the settings change that goes with portal/sessions.py (see "
+                             "benchmarks/overview_settings.py); nothing once portal/settings.py has it")
     parser.add_argument("--static-root", type=Path,
                         help="reuse static files collected here (collected into a scratch folder otherwise)")
     parser.add_argument("--connections", type=int, default=16)
@@ -86,7 +87,7 @@ os.environ.update({
     "CACHE_URL": ARGS.cache_url,
     "OVERVIEW_BENCH_TEMPLATES": str(SCRATCH),
     "OVERVIEW_BENCH_STATIC_ROOT": str(ARGS.static_root or SCRATCH / "static"),
-    "OVERVIEW_BENCH_RENEW_ONCE_A_MINUTE": "1" if ARGS.renew_sessions_once_a_minute else "0",
+    "OVERVIEW_BENCH_PROPOSED_SETTINGS": "1" if ARGS.proposed_settings else "0",
     "LOG_LEVEL": "WARNING",
     "PYTHONPATH": str(ROOT),
 })
@@ -269,8 +270,8 @@ def main():
     print(f"{len(keys)} logged-in newcomers of {Newcomer.objects.count():,}; page size {size:,} bytes; "
           f"gunicorn {ARGS.workers} {ARGS.worker_class} workers{threads}; wrk {ARGS.connections} connections, "
           f"{ARGS.rounds} x {ARGS.duration} s each, alternating")
-    print(f"DJANGO_ENV={settings.DJANGO_ENV}, DEBUG={settings.DEBUG}, cache {ARGS.cache_url}, "
-          f"{settings.SESSION_ENGINE}, {session_middleware}, "
+    print(f"DJANGO_ENV={settings.DJANGO_ENV}, DEBUG={settings.DEBUG}, cache {settings.CACHES['default']['BACKEND']} "
+          f"{ARGS.cache_url}, {settings.SESSION_ENGINE}, {session_middleware}, "
           f"SESSION_SAVE_EVERY_REQUEST={settings.SESSION_SAVE_EVERY_REQUEST}")
     for name, runs in results.items():
         for number, run in enumerate(runs, start=1):

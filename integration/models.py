@@ -244,7 +244,12 @@ class MunicipalRegistration(models.Model):
                 name="registration_deregistered_after_registered",
             ),
         ]
-        indexes = [models.Index(fields=["municipality", "newcomer"], name="registration_municipality_idx")]
+        indexes = [
+            models.Index(fields=["municipality", "newcomer"], name="registration_municipality_idx"),
+            # The municipal work list reads a municipality's registrations in date order.
+            models.Index(fields=["municipality", "registered_on", "newcomer"],
+                         name="registration_municipality_day"),
+        ]
 
     def __str__(self):
         return f"{self.municipality.name} {self.registered_on:%Y-%m-%d}"
@@ -294,6 +299,11 @@ class ObligationDecision(models.Model):
                 condition=Q(source=DecisionSource.REGISTRY_FEED) | Q(decided_by__isnull=False),
                 name="decision_staff_has_author",
             ),
+        ]
+        indexes = [
+            # The municipal work list: people obliged under the 2021 act.
+            models.Index(fields=["newcomer"], name="decision_wi2021_obliged_idx",
+                         condition=Q(regime=Regime.WI2021, outcome=Outcome.OBLIGED)),
         ]
 
     def __str__(self):

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
-from integration import rules, services
+from integration import intakes, rules, services
 from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
-from integration.models import Municipality, Newcomer
+from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer
+from portal.accounts.models import Role
 
 from .letter_states import hold_start_letter_in_queue
+from .staff import STAFF_ACCOUNTS
 
 DateFromToday = Callable[[date], date]
 
@@ -89,6 +92,8 @@ class Persona:
     registered: DateFromToday | None = None
     decision: Decision | str | None = None  # None: being assessed
     letter: str = NO_LETTER
+    # Working days from the load day to the planned brede-intake interview; None: none planned.
+    intake_in_working_days: int | None = None
 
     @property
     def full_name(self) -> str:
@@ -128,14 +133,16 @@ PERSONAS: tuple[Persona, ...] = (
         key="issued",
         given_names="Dawit", surname="Tesfaye", bsn="111222357", nationality="ER",
         date_of_birth=date(1991, 11, 23), language=Language.ENGLISH,
-        state="letter issued (WI2021)",
+        state="letter issued (WI2021, intake scheduled)",
         description="Obliged under WI2021, registered in Utrecht, start-date letter issued. The "
-                    "brede intake appointment arrives with the municipal workspace.",
+                    "municipality has planned the brede intake interview a few days ahead, with "
+                    "the Utrecht demo officer.",
         bsn_assigned=days_ago(60),
         permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(50), valid_from=days_ago(150)),
         municipality="GM0344", registered=days_ago(45),
         decision=_obliged(Regime.WI2021, days_ago(45)),
         letter=LETTER_ISSUED,
+        intake_in_working_days=3,
     ),
     Persona(
         # Overdue is an obliged person whose letter did not come: `rules.is_overdue` counts from
@@ -272,7 +279,48 @@ def create_persona(persona: Persona, today: date, duo_officer, municipalities) -
                 newcomer, regime=decision.regime, outcome=decision.outcome, reason=decision.reason,
                 decided_on=decision.decided(today), decided_by=duo_officer,
             )
+    if persona.intake_in_working_days is not None:
+        ensure_planned_intake(newcomer, persona, today)
     return newcomer
+
+
+INTAKE_LOCATION = "Stadskantoor, spreekkamer 2.14"
+INTAKE_FROM = time(10, 0)  # the first time tried on the intake day
+
+
+def _working_days_ahead(today: date, days: int) -> date:
+    day = today
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def _demo_officer(municipality):
+    """The municipality's demo officer account (made by `staff.ensure_staff_account`)."""
+    emails = [a.email for a in STAFF_ACCOUNTS if a.municipality_code == municipality.code]
+    return municipality.officers.get(email__in=emails, role=Role.MUNICIPAL_OFFICER)
+
+
+def ensure_planned_intake(newcomer: Newcomer, persona: Persona, today: date) -> IntakeAppointment:
+    """The persona's brede intake interview, planned through the scheduling service with the demo
+    officer of the persona's municipality, `intake_in_working_days` ahead at the first free time
+    from 10:00. A planned interview that is still to come is kept, so a second run adds nothing."""
+    upcoming = newcomer.intakes.filter(kind=IntakeKind.INTERVIEW, status=IntakeStatus.PLANNED,
+                                       starts_at__gte=timezone.now()).first()
+    if upcoming is not None:
+        return upcoming
+    registration = newcomer.current_registration(today)
+    officer = _demo_officer(registration.municipality)
+    duration = intakes.DEFAULT_DURATION[IntakeKind.INTERVIEW]
+    day = _working_days_ahead(today, persona.intake_in_working_days)
+    after = timezone.make_aware(datetime.combine(day, INTAKE_FROM))
+    (slot, *_) = intakes.free_slots(municipality=registration.municipality, officer=officer,
+                                    location=INTAKE_LOCATION, duration=duration, after=after, count=1)
+    return intakes.schedule(newcomer=newcomer, municipality=registration.municipality,
+                            kind=IntakeKind.INTERVIEW, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                            location=INTAKE_LOCATION, officer=officer)
 
 
 def case_state_label(newcomer: Newcomer, today: date, letter_status: str | None = None) -> str:

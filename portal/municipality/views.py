@@ -8,7 +8,6 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -35,8 +34,6 @@ from .forms import (
 )
 from .permissions import municipal_officer_required
 
-PAGE_SIZE = 25
-
 
 @never_cache
 @municipal_officer_required
@@ -46,9 +43,10 @@ def work_list(request):
     filters = form.filters()
     today = timezone.localdate()
     with transaction.atomic():
-        page = Paginator(selectors.work_list(municipality, filters, today), PAGE_SIZE).get_page(
-            request.GET.get("pagina"))
-        rows = list(page.object_list)
+        # No count over the whole municipality: a page and whether another one follows.
+        page = selectors.work_list_page(municipality, filters, selectors.page_number(request.GET.get("pagina")),
+                                        today)
+        rows = page.rows
         audit(request.user, AuditAction.VIEW, "municipal work list", rows=len(rows),
               filters={k: v for k, v in vars(filters).items() if v})
     for row in rows:

@@ -159,17 +159,17 @@ def _with_case(queryset):
     last_attended = intakes.filter(status=IntakeStatus.COMPLETED).order_by("-starts_at")
     # The database's clock, so the query holds no moment of its own and can be reused.
     next_planned = intakes.filter(status=IntakeStatus.PLANNED, ends_at__gt=Now()).order_by("starts_at", "pk")
+    # Each subquery costs PostgreSQL planning time on every page: values read from the same row
+    # come in one subquery, as a JSON object.
     return queryset.annotate(
-        decision_regime=Subquery(latest_decision.values("regime")[:1]),
-        decision_outcome=Subquery(latest_decision.values("outcome")[:1]),
-        decision_reason=Subquery(latest_decision.values("reason")[:1]),
+        decision=Subquery(latest_decision.values(
+            json=JSONObject(regime="regime", outcome="outcome", reason="reason"))[:1]),
         letter_start_date=Subquery(start_letter.values("start_date")[:1]),
         first_pip_date=Subquery(first_plan.values("plan_date")[:1]),
         plan_route=Subquery(latest_plan.values("route")[:1]),
         intake_attended_at=Subquery(last_attended.values("starts_at")[:1]),
         next_intake_starts_at=Subquery(next_planned.values("starts_at")[:1]),
-        next_intake_kind=Subquery(next_planned.values("kind")[:1]),
-        next_intake_location=Subquery(next_planned.values("location")[:1]),
+        next_intake=Subquery(next_planned.values(json=JSONObject(kind="kind", location="location"))[:1]),
         # Permits and registrations ride along as JSON: a person has a handful of each, and a
         # query of their own would cost a round trip and an ORM compilation per page.
         permit_rows=_json_rows(
@@ -216,6 +216,8 @@ class _CaseQuery:
             rows = cursor.fetchall()
         if not rows:
             raise Newcomer.DoesNotExist(f"no newcomer with id {newcomer_id}")
+        # The converters (dates on SQLite, JSON) only read the compiling connection's settings,
+        # so one compiler serves every thread.
         row = next(iter(self.compiler.results_iter(results=[rows])))
         newcomer = Newcomer.from_db(self.using, self.field_names, row[self.fields])
         for name, position in self.compiler.annotation_col_map.items():
@@ -279,14 +281,15 @@ def _registration_condition(registrations: list[_Registration], today: date) -> 
 def _next_intake(newcomer: Newcomer) -> NextIntake | None:
     if newcomer.next_intake_starts_at is None:
         return None
-    return NextIntake(newcomer.next_intake_kind, newcomer.next_intake_starts_at, newcomer.next_intake_location)
+    return NextIntake(newcomer.next_intake["kind"], newcomer.next_intake_starts_at, newcomer.next_intake["location"])
 
 
 def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
     """The newcomer's situation on `today`; raises Newcomer.DoesNotExist for an unknown id."""
     today = today or timezone.localdate()
     newcomer = _case_query().get(newcomer_id)
-    regime, outcome = newcomer.decision_regime, newcomer.decision_outcome
+    decision_in_force = newcomer.decision or {}
+    regime, outcome = decision_in_force.get("regime"), decision_in_force.get("outcome")
     decision = rules.DecisionFacts(regime, outcome) if regime is not None else None
     ready = newcomer.ready_on
     # The 8 weeks also run while DUO has not decided: that delay is DUO's, not the person's.
@@ -304,7 +307,7 @@ def situation_for(newcomer_id: int, today: date | None = None) -> Situation:
                     _registration_condition(_registrations(newcomer.registration_rows), today)),
         regime=regime,
         outcome=outcome,
-        reason=newcomer.decision_reason,
+        reason=decision_in_force.get("reason"),
         conditions_met_on=newcomer.conditions_met_on,
         ready_on=ready,
         letter_expected_by=rules.letter_expected_by(clock_start) if clock_start else None,

@@ -13,7 +13,16 @@ from stdnum.nl import bsn as stdnum_bsn
 
 from integration import rules
 from integration.choices import DecisionReason, Outcome, Regime
-from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.models import (
+    IntakeAppointment,
+    IntakeKind,
+    IntakeStatus,
+    Municipality,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    ResidencePermit,
+)
 from integration.services import compute_case_state
 from letters.models import Letter, LetterKind, LetterStatus
 from portal.accounts.models import Role
@@ -23,7 +32,8 @@ from portal.demo.staff import STAFF_ACCOUNTS
 
 pytestmark = pytest.mark.django_db
 
-COUNTED = (Municipality, Newcomer, ResidencePermit, MunicipalRegistration, ObligationDecision, Letter)
+COUNTED = (Municipality, Newcomer, ResidencePermit, MunicipalRegistration, ObligationDecision, Letter,
+           IntakeAppointment)
 
 
 @pytest.fixture
@@ -134,6 +144,16 @@ def test_issued_personas_have_their_start_date_letter(demo):
         assert letter.regime == regime
         assert letter.start_date == newcomer.current_permit(today()).decision_date
         assert newcomer.start_letter_issued_on == letter.letter_date
+
+
+def test_the_issued_wi2021_persona_has_an_interview_planned_with_the_utrecht_officer(demo):
+    (interview,) = IntakeAppointment.objects.filter(newcomer=persona("issued"))
+    assert (interview.kind, interview.status) == (IntakeKind.INTERVIEW, IntakeStatus.PLANNED)
+    assert interview.municipality.code == interview.officer.municipality.code == "GM0344"
+    assert interview.officer.email == "utrecht@inburgering.example"
+    day = timezone.localtime(interview.starts_at).date()
+    assert today() < day <= today() + timedelta(days=7) and day.weekday() < 5
+    assert IntakeAppointment.objects.count() == 1  # nobody else has one
 
 
 def test_personas_without_a_start_date_letter(demo):

@@ -1,8 +1,11 @@
 """The overview page shows each situation of DOMAIN.md §3 in words the person understands."""
 
+import time
 from datetime import date
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -242,8 +245,8 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE SAVE
 
 
 def test_overview_uses_at_most_six_queries_whatever_the_data_size():
-    """Session, user, the person with decision, letter, plan and intakes, permits, registrations,
-    session save.
+    """Session, user, the person with decision, letter, plan, intakes, permits and registrations in
+    one query, session save (on every request while SESSION_SAVE_EVERY_REQUEST is on).
 
     Other people's data and a long history of one's own must not add queries.
     """
@@ -272,3 +275,74 @@ def test_overview_uses_at_most_six_queries_whatever_the_data_size():
     assert "Your next appointment" in page and "the education route" in page  # the data was really shown
     queries = [q["sql"] for q in context.captured_queries if not q["sql"].upper().startswith(TRANSACTION_CONTROL)]
     assert len(queries) <= 6, "\n".join(queries)
+
+
+# The idle timeout renewed at most once a minute (portal/sessions.py) instead of a session write
+# on every page.
+RENEWING_SESSION_MIDDLEWARE = "portal.sessions.IdleTimeoutSessionMiddleware"
+
+
+@pytest.fixture
+def renewal_once_a_minute(settings):
+    settings.MIDDLEWARE = [
+        RENEWING_SESSION_MIDDLEWARE if entry == "django.contrib.sessions.middleware.SessionMiddleware" else entry
+        for entry in settings.MIDDLEWARE
+    ]
+    settings.SESSION_SAVE_EVERY_REQUEST = False
+    return settings
+
+
+def _session_expiry(client):
+    return Session.objects.get(session_key=client.session.session_key).expire_date
+
+
+def _logged_in_client(person):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(account_for(person))
+    return client
+
+
+def test_pages_within_a_minute_do_not_rewrite_the_session_but_a_page_after_it_does(renewal_once_a_minute,
+                                                                                   monkeypatch):
+    client = _logged_in_client(cases.ready(ready_days_ago=10))
+    assert client.get(OVERVIEW).status_code == 200  # the first page starts the renewal clock
+    renewed = _session_expiry(client)
+
+    assert client.get(OVERVIEW).status_code == 200
+    assert _session_expiry(client) == renewed  # no write: the session still ends when it did
+
+    later = time.time() + 61
+    monkeypatch.setattr("portal.sessions.time.time", lambda: later)
+    assert client.get(OVERVIEW).status_code == 200
+    assert _session_expiry(client) > renewed  # a minute on, the idle timeout starts again
+
+
+def test_with_renewal_once_a_minute_the_overview_needs_no_session_write(renewal_once_a_minute):
+    client = _logged_in_client(cases.ready(ready_days_ago=10))
+    client.get(OVERVIEW)
+
+    with CaptureQueriesContext(connection) as context:
+        assert client.get(OVERVIEW).status_code == 200
+
+    writes = [q["sql"] for q in context.captured_queries if q["sql"].upper().startswith(("UPDATE", "INSERT"))]
+    assert writes == []
+
+
+def test_an_unknown_session_cookie_creates_no_session(renewal_once_a_minute):
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = "x" * 32
+
+    response = client.get(OVERVIEW)
+
+    assert response.status_code == 302  # to the login
+    assert not Session.objects.exists()
+
+
+def test_logging_out_ends_the_session_with_renewal_once_a_minute(renewal_once_a_minute):
+    client = _logged_in_client(cases.ready(ready_days_ago=10))
+    client.get(OVERVIEW)
+
+    client.post(reverse("log_out"))
+
+    assert not Session.objects.exists()
+    assert client.get(OVERVIEW).status_code == 302

@@ -16,6 +16,7 @@ from portal.demo.personas import (
     case_state_label,
     create_persona,
     ensure_municipalities,
+    ensure_planned_intake,
 )
 from portal.demo.staff import STAFF_ACCOUNTS, ensure_staff_account
 
@@ -44,6 +45,8 @@ class Command(BaseCommand):
             newcomer = Newcomer.objects.filter(bsn=persona.bsn).first()
             if newcomer is None:
                 newcomer = create_persona(persona, today, duo_officer, municipalities)
+            elif persona.intake_in_working_days is not None:
+                ensure_planned_intake(newcomer, persona, today)  # the last one may have passed
             if persona.letter == LETTER_ISSUED:
                 result = ensure_start_letter_issued(newcomer)
                 if result.status != "issued":
