@@ -147,7 +147,9 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 
 # --- Cache and sessions ---------------------------------------------------------------------
 # Redis when CACHE_URL is set (production, benchmarks); a per-process memory cache otherwise.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Tests always get their own memory cache, so they never empty a shared Redis.
+CACHES = {"default": env.cache_url_config("locmemcache://") if IS_TEST
+          else env.cache_url("CACHE_URL", default="locmemcache://")}
 # Sessions are saved on every request (the idle timeout below); in the cache that is one Redis
 # write instead of a database round trip, and cached_db keeps them in the database as well,
 # so a cache restart logs no one out.

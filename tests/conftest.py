@@ -42,3 +42,13 @@ def log_in_with_mfa(client, user):
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
     request.session.save()
     return client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: allauth remembers used TOTP codes there per user
+    id, and ids come back after a rolled-back test."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
