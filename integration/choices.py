@@ -80,6 +80,17 @@ class Route(models.TextChoices):
     Z = "Z", _("Z-route (self-reliance)")
 
 
+class Exam(models.TextChoices):
+    """Exams and modules a PIP can require (DOMAIN.md §5)."""
+
+    READING = "reading", _("reading (B1)")
+    LISTENING = "listening", _("listening (B1)")
+    WRITING = "writing", _("writing (B1)")
+    SPEAKING = "speaking", _("speaking (B1)")
+    KNM = "knm", _("knowledge of Dutch society (KNM)")
+    COURSE_DIPLOMA = "course_diploma", _("diploma of the bridging course (education route)")
+
+
 class StepState(models.TextChoices):
     DONE = "done", _("done")
     CURRENT = "current", _("current step")

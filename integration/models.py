@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
-from .choices import DecisionReason, DecisionSource, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
+from .choices import DecisionReason, DecisionSource, Exam, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
     POSTCODE_REGEX,
@@ -405,6 +405,11 @@ class PersonalPlan(models.Model):
 
     def __str__(self):
         return f"PIP {self.get_route_display()} {self.plan_date:%Y-%m-%d}"
+
+    @property
+    def exam_labels(self) -> list[str]:
+        labels = dict(Exam.choices)
+        return [str(labels.get(code, code)) for code in self.exams]
 
 
 class ContactMoment(models.Model):

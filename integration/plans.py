@@ -12,22 +12,14 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from . import rules
-from .choices import Outcome, Regime
+from .choices import Exam, Outcome, Regime
 from .intakes import no_show_count
 from .models import IntakeAppointment, IntakeStatus, Newcomer, PersonalPlan
 
-# Exam and module codes a PIP can require (DOMAIN.md §5).
-EXAMS = {
-    "reading": gettext_lazy("reading (B1)"),
-    "listening": gettext_lazy("listening (B1)"),
-    "writing": gettext_lazy("writing (B1)"),
-    "speaking": gettext_lazy("speaking (B1)"),
-    "knm": gettext_lazy("knowledge of Dutch society (KNM)"),
-    "course_diploma": gettext_lazy("diploma of the bridging course (education route)"),
-}
+# Exam and module codes a PIP can require (DOMAIN.md §5), with their labels.
+EXAMS = dict(Exam.choices)
 
 
 def plan_defaults(route: str) -> rules.RouteRequirements:

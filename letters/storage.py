@@ -2,6 +2,9 @@
 authorised view. File names carry the letter's reference, never a BSN."""
 
 from django.core.files.storage import FileSystemStorage, storages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 
 
 class PrivateLetterStorage(FileSystemStorage):
@@ -13,6 +16,24 @@ class PrivateLetterStorage(FileSystemStorage):
         raise NotImplementedError("Letters have no public URL; use the authorised download view.")
 
 
+class _ConfiguredLetterStorage(LazyObject):
+    """The `letters` entry of settings.STORAGES, looked up when first used and again after the
+    setting changes, as Django does for its default storage (a model field keeps this object
+    for good, so it must not keep one storage for good)."""
+
+    def _setup(self):
+        self._wrapped = storages["letters"]
+
+
+_configured_letter_storage = _ConfiguredLetterStorage()
+
+
+@receiver(setting_changed)
+def _forget_letter_storage(setting, **kwargs):
+    if setting == "STORAGES":
+        _configured_letter_storage._wrapped = empty
+
+
 def letter_storage():
     """The configured `letters` storage; a callable so migrations do not freeze its location."""
-    return storages["letters"]
+    return _configured_letter_storage

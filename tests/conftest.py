@@ -3,16 +3,13 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
-    """Every test writes letters to its own private folder."""
+    """Every test writes letters to its own private folder (the letters storage follows the
+    setting, see letters.storage)."""
     settings.STORAGES = {
         **settings.STORAGES,
         "letters": {"BACKEND": "letters.storage.PrivateLetterStorage", "OPTIONS": {"location": tmp_path / "letters"}},
     }
-    from django.core.files.storage import storages
-
-    storages._storages.pop("letters", None)
-    yield
-    storages._storages.pop("letters", None)
+    return tmp_path / "letters"
 
 
 @pytest.fixture(autouse=True)

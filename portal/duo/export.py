@@ -8,6 +8,8 @@ the audit record of the export. DUO staff asking for it are refused.
 import csv
 from datetime import date
 
+from django.utils.translation import gettext
+
 from .selectors import Reason, days_overdue
 
 COLUMNS = ["person_id", "name", "municipality", "regime", "conditions_met_on", "ready_on", "expected_by",
@@ -46,7 +48,7 @@ def csv_rows(queryset, *, today: date, with_bsn: bool = False):
             row.ready_on.isoformat() if row.ready_on else "",
             letter_expected_by(row.conditions_met_on).isoformat(),
             days_overdue(row, today),
-            Reason.LABELS[row.reason],
+            gettext(Reason.LABELS[row.reason]),
             _cell(row.last_error) if row.reason == Reason.RENDERING_FAILED else "",
             "yes" if row.contacted else "no",
         ]

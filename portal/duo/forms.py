@@ -17,7 +17,8 @@ class OverdueFilterForm(forms.Form):
         empty_label=_("all"))
     regime = forms.ChoiceField(label=_("Regime"), required=False,
                                choices=[("", _("all")), *Regime.choices, (BEING_ASSESSED, _("being assessed"))])
-    reason = forms.ChoiceField(label=_("Reason"), required=False, choices=[("", _("all")), *Reason.CHOICES])
+    reason = forms.ChoiceField(label=_("Reason"), required=False,
+                               choices=[("", _("all")), *((value, _(label)) for value, label in Reason.LABELS.items())])
     contacted = forms.ChoiceField(label=_("Contacted DUO"), required=False,
                                   choices=[("", _("all")), ("yes", _("yes")), ("no", _("no"))])
     sort = forms.ChoiceField(label=_("Sort"), required=False, choices=[

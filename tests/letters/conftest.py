@@ -108,24 +108,6 @@ def bulk_ready_people(count_: int, *, surnames: dict[int, str] | None = None, fi
     return ids
 
 
-@pytest.fixture(autouse=True)
-def _letter_files_in_the_test_folder(_private_storage):
-    """Point `Letter.pdf` at the per-test letters storage set up by the root conftest.
-
-    The field evaluates its storage callable once, when the model class is built, so changing
-    the STORAGES setting alone leaves it writing to the configured folder.
-    """
-    from django.core.files.storage import storages
-
-    from letters.models import Letter
-
-    field = Letter._meta.get_field("pdf")
-    configured = field.storage
-    field.storage = storages["letters"]
-    yield
-    field.storage = configured
-
-
 @pytest.fixture
 def ready_newcomer(db) -> Newcomer:
     return make_ready_newcomer()

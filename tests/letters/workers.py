@@ -76,6 +76,12 @@ def purge_queue(broker_url: str, queue: str) -> None:
 
     client = redis.Redis.from_url(broker_url, socket_connect_timeout=2)
     client.delete(queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+    # A killed worker's message waits in kombu's "unacked" hash to be put back on the queue
+    # after the visibility timeout; take ours out so it does not come back later.
+    for tag, entry in client.hscan_iter("unacked"):
+        if queue.encode() in entry:
+            client.hdel("unacked", tag)
+            client.zrem("unacked_index", tag)
 
 
 @contextlib.contextmanager

@@ -190,7 +190,8 @@ def test_csv_holds_the_filtered_rows_without_bsn_for_duo_staff(client, staff):
     rows = read_csv(response)
     assert [row["name"] for row in rows] == ["Render Failed"]
     assert rows[0]["person_id"] == str(failed.public_id)
-    assert rows[0]["days_overdue"] == "14" and rows[0]["reason"] == "rendering failed"
+    # The reason is written in the staff member's language (Dutch unless they chose otherwise).
+    assert rows[0]["days_overdue"] == "14" and rows[0]["reason"] == "aanmaken mislukt"
     assert "bsn" not in rows[0]
     assert failed.bsn not in str(rows)
     export = AuditRecord.objects.get(action=AuditAction.EXPORT)

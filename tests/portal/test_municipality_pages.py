@@ -24,6 +24,7 @@ def officer():
 
 @pytest.fixture
 def client_of(client, officer):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the assertions read English texts
     return m.logged_in(client, officer)
 
 
