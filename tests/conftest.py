@@ -49,3 +49,18 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process_unless_testing_workers(request):
+    """Tasks run in the test process, whatever broker the environment names, so a test sees
+    their effect without a worker; the worker tests (marked `worker`) use the real broker."""
+    if request.node.get_closest_marker("worker"):
+        yield
+        return
+    from portal.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from integration import intakes
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus
@@ -157,7 +157,8 @@ def _race(bookings):
     def run(index, booking):
         try:
             barrier.wait(timeout=10)
-            outcomes[index] = booking()
+            with translation.override("en"):  # the language is per thread; the asserts read English
+                outcomes[index] = booking()
         except ValidationError as exc:
             outcomes[index] = exc
         finally:
