@@ -98,6 +98,9 @@ class Newcomer(models.Model):
     )
     start_letter_issued_on = models.DateField(_("start-date letter issued on"), null=True, blank=True,
                                               editable=False)
+    # Kept by the letters app in the transaction that queues or cancels the start-date letter,
+    # so the sweep finds ready people without one through a near-empty index.
+    start_letter_requested = models.BooleanField(_("start-date letter requested"), default=False, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -120,9 +123,10 @@ class Newcomer(models.Model):
                                    name="newcomer_ready_needs_conditions"),
         ]
         indexes = [
-            # The sweep: ready people whose start-date letter is not issued yet.
-            models.Index(fields=["ready_on"], name="newcomer_ready_unissued_idx",
-                         condition=Q(ready_on__isnull=False, start_letter_issued_on__isnull=True)),
+            # The sweep: ready people for whom no start-date letter was requested (normally none).
+            models.Index(fields=["id"], name="newcomer_ready_unrequested_idx",
+                         condition=Q(ready_on__isnull=False, start_letter_issued_on__isnull=True,
+                                     start_letter_requested=False)),
             # The overdue list: conditions met, a letter owed (or being assessed), none issued.
             models.Index(fields=["conditions_met_on", "id"], name="newcomer_awaiting_letter_idx",
                          condition=Q(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,

@@ -14,6 +14,7 @@ transaction that sends it.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -121,14 +122,29 @@ def send_invitation_email(appointment_id: int) -> bool:
 
 
 def send_invitation_email_safely(appointment_id: int) -> None:
-    """After commit, in the request: a mail server that is down must not turn a saved
-    appointment into an error page. The appointment then shows "e-mail not sent" and the
-    officer can send it again."""
+    """After commit: hand the e-mail to the workers. A broker or mail server that is down must
+    not turn a saved appointment into an error page; the appointment shows "e-mail not sent"
+    and the sweep (`invitations_not_sent`) sends it later."""
+    from .tasks import send_intake_invitation_email
+
     try:
-        send_invitation_email(appointment_id)
+        services.publish(send_intake_invitation_email, appointment_id)
     except Exception as exc:
-        logger.warning("Could not send the invitation e-mail for appointment %s (%s)", appointment_id,
-                       exc.__class__.__name__)
+        logger.warning("Could not send the invitation e-mail for appointment %s (%s); the sweep will retry.",
+                       appointment_id, exc.__class__.__name__)
+
+
+def invitations_not_sent(batch_size: int, after_id: int = 0):
+    """Planned appointments still to come whose invitation e-mail did not go out, in id order."""
+    return (
+        IntakeAppointment.objects.filter(status=IntakeStatus.PLANNED, invitation_sent_at__isnull=True,
+                                         starts_at__gt=timezone.now(), pk__gt=after_id,
+                                         updated_at__lte=timezone.now() - timedelta(
+                                             seconds=settings.LETTER_QUEUED_GRACE_SECONDS))
+        .exclude(newcomer__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
 
 
 # --- The period letter (WI2021) ----------------------------------------------------------------

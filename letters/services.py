@@ -22,10 +22,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from integration.models import Newcomer
+from integration.models import IntakeStatus, Newcomer
 from integration.services import compute_case_state
 
 from .models import Letter, LetterEvent, LetterKind, LetterStatus
@@ -75,7 +75,14 @@ def request_start_letter(newcomer: Newcomer) -> Letter | None:
         letter = Letter.objects.create(newcomer=newcomer, kind=LetterKind.START_DATE, regime=decision.regime)
         record_event(letter, "queued")
         transaction.on_commit(lambda: enqueue(letter.pk))
+    if not newcomer.start_letter_requested:
+        _mark_start_letter_requested(newcomer.pk, True)
+        newcomer.start_letter_requested = True
     return letter
+
+
+def _mark_start_letter_requested(newcomer_id: int, requested: bool) -> None:
+    Newcomer.objects.filter(pk=newcomer_id).update(start_letter_requested=requested)
 
 
 def cancel(letter: Letter, reason: str) -> None:
@@ -83,6 +90,11 @@ def cancel(letter: Letter, reason: str) -> None:
     letter.cancel_reason = reason
     letter.save(update_fields=["status", "cancel_reason", "updated_at"])
     record_event(letter, "cancelled", reason)
+    if letter.kind == LetterKind.START_DATE:
+        still_active = (Letter.objects.filter(newcomer_id=letter.newcomer_id, kind=LetterKind.START_DATE)
+                        .exclude(status=LetterStatus.CANCELLED).exists())
+        if not still_active:
+            _mark_start_letter_requested(letter.newcomer_id, False)
 
 
 def enqueue(letter_id: int) -> bool:
@@ -91,7 +103,7 @@ def enqueue(letter_id: int) -> bool:
     from .tasks import issue_letter
 
     try:
-        _publish(issue_letter, letter_id)
+        publish(issue_letter, letter_id)
     except Exception as exc:  # kombu raises several kinds of connection errors
         logger.warning("Could not enqueue letter %s (%s); the sweep will pick it up.", letter_id,
                        exc.__class__.__name__)
@@ -99,7 +111,7 @@ def enqueue(letter_id: int) -> bool:
     return True
 
 
-def _publish(task, *args) -> None:
+def publish(task, *args) -> None:
     """Send a task to the broker, failing at once when the broker cannot be reached.
 
     Left to itself kombu keeps reconnecting for several seconds before it gives up; the caller
@@ -119,7 +131,11 @@ def _publish(task, *args) -> None:
 
 
 def _not_ready_reason(letter: Letter) -> str | None:
-    """Re-check the rules now: a letter goes out only while the person is still ready."""
+    """Re-check now: a start-date letter goes out only while the person is still ready, an
+    invitation only while its appointment is still planned."""
+    if letter.kind == LetterKind.INTAKE_INVITATION:
+        still_planned = letter.intake.status == IntakeStatus.PLANNED
+        return None if still_planned else "the appointment was cancelled or moved before issuance"
     if letter.kind != LetterKind.START_DATE:
         return None
     state = compute_case_state(letter.newcomer, timezone.localdate())
@@ -235,7 +251,7 @@ def _enqueue_notification(letter_id: int) -> None:
     from .tasks import notify_letter_issued
 
     try:
-        _publish(notify_letter_issued, letter_id)
+        publish(notify_letter_issued, letter_id)
     except Exception as exc:
         logger.warning("Could not enqueue the e-mail for letter %s (%s)", letter_id, exc.__class__.__name__)
 
@@ -251,6 +267,8 @@ def notify_letter_issued(letter_id: int) -> bool:
         letter = Letter.objects.select_for_update(of=("self",)).select_related("newcomer").get(pk=letter_id)
         if letter.status != LetterStatus.ISSUED or letter.email_sent_at or not letter.newcomer.email:
             return False
+        if letter.kind == LetterKind.INTAKE_INVITATION:
+            return False  # the invitation e-mail (with the .ics) already told the person
         send_new_letter_email(letter.newcomer.email, letter.newcomer.preferred_language)
         Letter.objects.filter(pk=letter.pk).update(email_sent_at=timezone.now())
         record_event(letter, "email_sent")
@@ -261,15 +279,16 @@ def notify_letter_issued(letter_id: int) -> bool:
 
 
 def ready_without_letter(batch_size: int, after_id: int = 0):
-    """Ready people with no start-date letter yet, in id order (uses newcomer_ready_unissued_idx)."""
-    # One correlated NOT EXISTS (an anti-join): "has a start-date letter that is not cancelled".
-    # An `.exclude()` across the relation would test kind and status on possibly different
-    # letters, wrongly skipping a person whose only start-date letter was cancelled.
-    live_start_letter = Letter.objects.filter(newcomer=OuterRef("pk"), kind=LetterKind.START_DATE).exclude(
-        status=LetterStatus.CANCELLED)
+    """Ready people for whom no start-date letter was requested, in id order.
+
+    `start_letter_requested` is set in the transaction that queues the letter, so this finds
+    only what bypassed that (a bulk import, a bug) through the near-empty partial index
+    newcomer_ready_unrequested_idx. Should the flag ever be wrong the other way, the sweep's
+    refresh finds the letter that exists and puts the flag right.
+    """
     return (
-        Newcomer.objects.filter(ready_on__isnull=False, start_letter_issued_on__isnull=True, pk__gt=after_id)
-        .filter(~Exists(live_start_letter))
+        Newcomer.objects.filter(ready_on__isnull=False, start_letter_issued_on__isnull=True,
+                                start_letter_requested=False, pk__gt=after_id)
         .order_by("pk")
         .values_list("pk", flat=True)[:batch_size]
     )
@@ -322,6 +341,10 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
     # Run synchronously, nothing else is expected to pick up a freshly queued letter.
     grace = 0 if run_now else None
     while batch := list(unfinished_letters_due(batch_size, after, grace)):
+        if not run_now:
+            # Restart the grace period of the queued ones we hand out now, so the next sweep
+            # does not send the same messages again while these are still in the queue.
+            Letter.objects.filter(pk__in=batch, status=LetterStatus.QUEUED).update(updated_at=timezone.now())
         for letter_id in batch:
             result = dispatch(letter_id)
             counts["dispatched"] += 1
@@ -330,4 +353,22 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
         after = batch[-1]
         if log:
             log(f"dispatched {counts['dispatched']} unfinished letters")
+
+    counts["invitation_emails"] = _sweep_invitation_emails(batch_size, run_now)
     return counts
+
+
+def _sweep_invitation_emails(batch_size: int, run_now: bool) -> int:
+    """Invitation e-mails that a broker or mail outage kept from going out."""
+    from .invitations import invitations_not_sent, send_invitation_email, send_invitation_email_safely
+
+    handed_out, after = 0, 0
+    while batch := list(invitations_not_sent(batch_size, after)):
+        for appointment_id in batch:
+            if run_now:
+                send_invitation_email(appointment_id)
+            else:
+                send_invitation_email_safely(appointment_id)
+            handed_out += 1
+        after = batch[-1]
+    return handed_out

@@ -25,3 +25,10 @@ def notify_letter_issued(letter_id: int) -> bool:
 @shared_task(acks_late=True)
 def sweep_due_letters() -> dict:
     return services.sweep()
+
+
+@shared_task(acks_late=True)
+def send_intake_invitation_email(appointment_id: int) -> bool:
+    from .invitations import send_invitation_email
+
+    return send_invitation_email(appointment_id)

@@ -22,7 +22,7 @@ from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
 NEWCOMER_COLUMNS = (
     "id", "public_id", "given_names", "surname", "date_of_birth", "nationality", "preferred_language",
     "email", "bsn", "bsn_assigned_on", "conditions_met_on", "ready_on", "start_letter_owed",
-    "start_letter_issued_on", "created_at", "updated_at",
+    "start_letter_issued_on", "start_letter_requested", "created_at", "updated_at",
 )
 PERMIT_COLUMNS = (
     "id", "newcomer_id", "residence_title", "article", "purpose", "decision_date", "valid_from",
@@ -204,7 +204,7 @@ class RowFactory:
                 newcomer_id, uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(_GIVEN_NAMES),
                 rng.choice(_SURNAMES), date_of_birth, nationality, rng.choice(_LANGUAGES),
                 f"nieuwkomer{newcomer_id}@example.org" if rng.random() < 0.6 else "",
-                bsn, bsn_on, met, ready, owed, issued_on, now, now,
+                bsn, bsn_on, met, ready, owed, issued_on, letter is not None, now, now,
             ))
             rows.permits.append((permit_id, newcomer_id, title, permit.article, purpose, decided, valid_from,
                                  valid_until, None, now))

@@ -130,3 +130,30 @@ def test_the_first_pip_queues_one_period_letter_with_the_period_dates(
     start, end = plans.integration_period_of(person)
     assert f"loopt van {dutch_date(start)} tot en met {dutch_date(end)}" in text
     assert Letter.objects.filter(newcomer=person, kind=LetterKind.PERIOD).count() == 1
+
+
+def test_an_invitation_email_that_did_not_go_out_is_sent_by_the_sweep(
+        person, officer, settings, monkeypatch, django_capture_on_commit_callbacks):
+    """A broker outage at scheduling time leaves the e-mail unsent; the next sweep sends it, once."""
+
+    def broker_down(task, *args):
+        raise ConnectionError("broker down")
+
+    appointment = plan_appointment(person, officer)
+    with monkeypatch.context() as outage:
+        outage.setattr(services, "publish", broker_down)
+        request_invitation(appointment, django_capture_on_commit_callbacks)
+    appointment.refresh_from_db()
+    assert appointment.invitation_sent_at is None and not invitation_emails()
+
+    settings.LETTER_QUEUED_GRACE_SECONDS = 0
+    assert services.sweep(run_now=True)["invitation_emails"] == 1
+    assert len(invitation_emails()) == 1
+    assert services.sweep(run_now=True)["invitation_emails"] == 0
+
+
+def test_an_issued_invitation_letter_sends_no_second_notice(person, officer, django_capture_on_commit_callbacks):
+    """The invitation e-mail already points to Mijn Inburgering; no extra "new letter" mail."""
+    appointment = plan_appointment(person, officer)
+    request_invitation(appointment, django_capture_on_commit_callbacks)
+    assert len(mail.outbox) == 1 and mail.outbox[0].attachments

@@ -227,7 +227,7 @@ def test_a_failed_letter_is_retried_by_the_sweep_after_the_retry_interval(
     assert services.sweep(run_now=True)["dispatched"] == 0
     # …after it, the letter is issued and the old error cleared.
     settings.LETTER_FAILED_RETRY_SECONDS = 0
-    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1}
+    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1, "invitation_emails": 0}
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED and letter.attempts == 2 and letter.last_error == ""
     assert events(letter) == ["queued", "rendering", "failed", "rendering", "issued"]
@@ -253,17 +253,17 @@ def test_the_sweep_issues_what_the_queue_lost(db, ready_people, new_ready_newcom
     output = []
     counts = services.sweep(run_now=True, log=output.append)
 
-    assert counts == {"requested": 2, "dispatched": 4, "issued": 4}
+    assert counts == {"requested": 2, "dispatched": 4, "issued": 4, "invitation_emails": 0}
     assert output, "the sweep reports its progress"
     for person in [*imported, lost_message.pk, dead_worker.pk, done.pk]:
         assert Letter.objects.get(newcomer_id=person).status == LetterStatus.ISSUED
     assert not Letter.objects.filter(newcomer=not_ready).exists()
     assert Letter.objects.get(newcomer=done).attempts == 1
-    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0}
+    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
 
 
 def test_the_sweep_leaves_a_just_queued_letter_to_the_queue(ready_newcomer):
-    assert services.sweep() == {"requested": 0, "dispatched": 0, "issued": 0}
+    assert services.sweep() == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
     assert Letter.objects.get(newcomer=ready_newcomer).status == LetterStatus.QUEUED
 
 
@@ -324,3 +324,36 @@ def test_no_email_for_a_person_without_an_address(db, new_ready_newcomer, tasks_
         services.issue(Letter.objects.get(newcomer=newcomer).pk)
     assert mail.outbox == []
     assert Newcomer.objects.get(pk=newcomer.pk).start_letter_issued_on is not None
+
+
+def test_a_person_ready_again_after_a_cancelled_letter_gets_a_new_one(ready_newcomer):
+    """The letter cancelled by a withdrawn permit no longer counts: a new permit queues a new
+    letter, and the sweep's marker follows both steps."""
+    first = Letter.objects.get(newcomer=ready_newcomer)
+    assert Newcomer.objects.get(pk=ready_newcomer.pk).start_letter_requested
+
+    case.withdraw_permit(ready_newcomer.permits.get(), timezone.localdate())
+    first.refresh_from_db()
+    assert first.status == LetterStatus.CANCELLED
+    assert not Newcomer.objects.get(pk=ready_newcomer.pk).start_letter_requested
+
+    today = timezone.localdate()
+    case.record_permit(ready_newcomer, residence_title=21, purpose="FAMILY", decision_date=today,
+                       valid_from=today)
+    second = Letter.objects.exclude(pk=first.pk).get(newcomer=ready_newcomer)
+    assert second.status == LetterStatus.QUEUED
+    assert Newcomer.objects.get(pk=ready_newcomer.pk).start_letter_requested
+    assert services.ready_without_letter(100).count() == 0
+
+
+def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_newcomer, settings, monkeypatch):
+    """A letter the queue lost is enqueued again by the sweep, but not by every sweep while
+    that message is still waiting for a worker (a backlog must not double every 5 minutes)."""
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    Letter.objects.filter(pk=letter.pk).update(updated_at=timezone.now() - timedelta(hours=1))
+    sent = []
+    monkeypatch.setattr(services, "enqueue", lambda letter_id: sent.append(letter_id) or True)
+
+    assert services.sweep()["dispatched"] == 1
+    assert services.sweep()["dispatched"] == 0
+    assert sent == [letter.pk]
