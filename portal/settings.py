@@ -63,7 +63,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "portal.sessions.IdleTimeoutSessionMiddleware",  # renews the idle timeout at most once a minute
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -150,14 +150,18 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 # Tests always get their own memory cache, so they never empty a shared Redis.
 CACHES = {"default": env.cache_url_config("locmemcache://") if IS_TEST
           else env.cache_url("CACHE_URL", default="locmemcache://")}
-# Sessions are saved on every request (the idle timeout below); in the cache that is one Redis
-# write instead of a database round trip, and cached_db keeps them in the database as well,
-# so a cache restart logs no one out.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "portal.sessions.RedisCache"  # one redis-py client, not one per call
+# Sessions are read from the cache; cached_db keeps them in the database as well, so a cache
+# restart logs no one out.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # DigiD sessions end after 15 minutes without activity (DOMAIN.md §7).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=15 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# The idle timeout is renewed by IdleTimeoutSessionMiddleware at most once a minute, not by a
+# session write on every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_RENEW_SECONDS = env.int("SESSION_RENEW_SECONDS", default=60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 # The DigiD mock lets demo users pick a BSN. A system check refuses it in production.
