@@ -4,7 +4,7 @@ Runs EXPLAIN (ANALYZE, BUFFERS) of the two queries the sweep pages through, exac
 `letters.services` builds them: ready people without a start-date letter
 (`ready_without_letter`) and unfinished letters due another try (`unfinished_letters_due`).
 Prints each plan once and the median execution time of several runs; the target is well under
-100 ms per batch, through the partial indexes newcomer_ready_unissued_idx and
+100 ms per batch, through the partial indexes newcomer_ready_unrequested_idx and
 letter_unfinished_idx. With --rss it also runs one real sweep (enqueueing to a Redis database of
 its own, emptied afterwards) and reports its peak resident memory.
 
@@ -106,7 +106,7 @@ def main():
     print(f"{Newcomer.objects.count():,} newcomers, {Letter.objects.count():,} letters; batch size {batch}\n")
     medians = {}
     queries = {
-        "ready_without_letter": (services.ready_without_letter(batch), "newcomer_ready_unissued_idx"),
+        "ready_without_letter": (services.ready_without_letter(batch), "newcomer_ready_unrequested_idx"),
         "unfinished_letters_due": (services.unfinished_letters_due(batch), "letter_unfinished_idx"),
         "unfinished_letters_due (no grace, as issue_due_letters)":
             (services.unfinished_letters_due(batch, queued_grace_seconds=0), "letter_unfinished_idx"),

@@ -148,13 +148,30 @@ def _check_officer(officer, municipality) -> None:
         raise ValidationError({"officer": _("Choose an officer of this municipality.")}, code="officer_elsewhere")
 
 
-def _check_free_here(appointment: IntakeAppointment) -> None:
-    """The overlap check for databases without exclusion constraints.
+# Namespace of the PostgreSQL advisory locks on rooms (any constant that no other code uses).
+_ROOM_LOCK_NAMESPACE = 0x494E42  # "INB"
 
-    The officer's row is locked first so two requests for the same officer take turns (SQLite
-    serialises all writers anyway; the lock says what this code relies on).
+
+def _take_turns_for_officer_and_room(appointment: IntakeAppointment) -> None:
+    """Make bookings of the same officer or the same room wait for each other, always in the
+    order officer, then room.
+
+    Without this, two concurrent inserts would first meet inside the exclusion constraints, and
+    two inserts that each wait for the other's uncommitted row there deadlock (seen: PostgreSQL
+    aborts one with "deadlock detected" instead of the clear "already booked"). Waiting here
+    instead, the later booking sees the earlier one once it commits and gets the clear message.
+    SQLite serialises all writers, so it needs nothing more than the row lock.
     """
     type(appointment.officer).objects.select_for_update().filter(pk=appointment.officer_id).first()
+    if connection.vendor == "postgresql":
+        room = f"{appointment.municipality_id}:{appointment.location}"
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", [_ROOM_LOCK_NAMESPACE, room])
+
+
+def _check_free_here(appointment: IntakeAppointment) -> None:
+    """The overlap check, with a clear message; the exclusion constraints (PostgreSQL) are the
+    guarantee behind it."""
     other = booked_for_officer(appointment.officer, appointment.starts_at, appointment.ends_at,
                                exclude_pk=appointment.pk)
     if other:
@@ -196,8 +213,8 @@ def _conflict_from_constraint(exc: IntegrityError, appointment: IntakeAppointmen
 def _save_booking(appointment: IntakeAppointment) -> None:
     appointment.full_clean()
     _check_person_free(appointment)
-    if connection.vendor != "postgresql":
-        _check_free_here(appointment)
+    _take_turns_for_officer_and_room(appointment)
+    _check_free_here(appointment)
     try:
         with transaction.atomic():  # a savepoint: the caller's transaction survives a refusal
             appointment.save()

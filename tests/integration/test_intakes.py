@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone, translation
 
 from integration import intakes
@@ -199,3 +199,52 @@ def test_concurrent_double_booking_one_wins_the_other_gets_a_clear_error(shared)
     start, end = timezone.localtime(winner.starts_at), timezone.localtime(winner.ends_at)
     assert "already booked from" in message and f"{start:%H:%M} to {end:%H:%M}" in message
     assert IntakeAppointment.objects.filter(status=IntakeStatus.PLANNED).count() == 1
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("shared", ["officer", "room"])
+def test_the_database_itself_refuses_concurrent_double_bookings_that_bypass_the_service(shared):
+    """The exclusion constraints hold even for writers that skip the service's turn-taking:
+    of two concurrent inserts for the same officer or room, exactly one is stored."""
+    first, second = cases.ready("Amal"), cases.ready("Samir")
+    officer_a = officer()
+    officer_b = officer_a if shared == "officer" else officer("collega@utrecht.example")
+    room_b = ROOM if shared == "room" else "Stadskantoor, kamer 1.01"
+
+    def insert(person, who, location):
+        def write():
+            with transaction.atomic():
+                return IntakeAppointment.objects.create(
+                    newcomer=person, municipality=cases.municipality(), kind=IntakeKind.INTERVIEW,
+                    starts_at=at(10), ends_at=at(11), location=location, officer=who)
+        return write
+
+    outcomes = _race_raw([insert(first, officer_a, ROOM), insert(second, officer_b, room_b)])
+    stored = [o for o in outcomes if isinstance(o, IntakeAppointment)]
+    refused = [o for o in outcomes if isinstance(o, IntegrityError | OperationalError)]
+    assert len(stored) == 1 and len(refused) == 1, outcomes
+    assert IntakeAppointment.objects.count() == 1
+
+
+def _race_raw(writes):
+    """Like `_race`, but keeps the database errors (a constraint violation, or PostgreSQL's
+    deadlock verdict when both inserts wait on each other inside the constraint)."""
+    barrier = threading.Barrier(len(writes))
+    outcomes = [None] * len(writes)
+
+    def run(index, write):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = write()
+        except (IntegrityError, OperationalError) as exc:
+            outcomes[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
