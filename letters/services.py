@@ -222,7 +222,7 @@ def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome
             Newcomer.objects.filter(pk=letter.newcomer_id).update(start_letter_issued_on=letter.letter_date)
         record_event(letter, "issued")
         if letter.newcomer.email:
-            transaction.on_commit(lambda: _enqueue_notification(letter.pk))
+            transaction.on_commit(lambda: _notify_now_or_later(letter.pk))
         return Outcome.ISSUED
 
 
@@ -245,6 +245,18 @@ def issue(letter_id: int) -> Outcome:
 
 
 # --- E-mail ---------------------------------------------------------------------------------
+
+
+def _notify_now_or_later(letter_id: int) -> None:
+    """Send the e-mail here and now, in the process that issued the letter: a second trip
+    through the queue for every letter costs the workers more than the mail itself (measured).
+    If the mail server fails, a task takes over and retries."""
+    try:
+        notify_letter_issued(letter_id)
+    except Exception as exc:
+        logger.warning("Could not send the e-mail for letter %s now (%s); a task will retry.", letter_id,
+                       exc.__class__.__name__)
+        _enqueue_notification(letter_id)
 
 
 def _enqueue_notification(letter_id: int) -> None:

@@ -17,7 +17,9 @@ def issue_letter(self, letter_id: int) -> str:
     return outcome.value
 
 
-@shared_task(acks_late=True)
+# Only reached when sending right after issuance failed: retry with backoff while the mail
+# server is down (1, 2, 4 … minutes, about a day in all).
+@shared_task(acks_late=True, autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, max_retries=24)
 def notify_letter_issued(letter_id: int) -> bool:
     return services.notify_letter_issued(letter_id)
 

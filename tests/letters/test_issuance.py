@@ -357,3 +357,29 @@ def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_ne
     assert services.sweep()["dispatched"] == 1
     assert services.sweep()["dispatched"] == 0
     assert sent == [letter.pk]
+
+
+def test_a_mail_server_outage_does_not_lose_the_letter_or_its_email(
+        ready_newcomer, monkeypatch, django_capture_on_commit_callbacks):
+    """The letter is issued whatever the mail server does; the e-mail that failed right after
+    issuance is handed to a task that sends it when the server answers again."""
+    from letters import notifications
+
+    real_send = notifications.send_new_letter_email
+    attempts = []
+
+    def flaky_send(address, language):
+        attempts.append(address)
+        if len(attempts) == 1:
+            raise ConnectionRefusedError("mail server down")
+        real_send(address, language)
+
+    monkeypatch.setattr(notifications, "send_new_letter_email", flaky_send)
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.issue(letter.pk) is Outcome.ISSUED
+
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.ISSUED
+    assert len(attempts) == 2 and len(mail.outbox) == 1
+    assert letter.email_sent_at is not None
