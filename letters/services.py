@@ -130,18 +130,26 @@ def publish(task, *args) -> None:
 # --- Issuing --------------------------------------------------------------------------------
 
 
-def _not_ready_reason(letter: Letter) -> str | None:
+NO_LONGER_READY = "no longer ready before issuance (permit, registration or decision changed)"
+
+
+def _not_ready_reason(letter: Letter, *, derive: bool = True) -> str | None:
     """Re-check now: a start-date letter goes out only while the person is still ready, an
-    invitation only while its appointment is still planned."""
+    invitation only while its appointment is still planned.
+
+    With `derive`, the rules run again on the person's facts (they may have lapsed with time,
+    a permit's end date passing). Without it, the stored ready date is trusted: every change
+    of a fact updates it under the same newcomer lock the caller holds, so it is as current as
+    the facts for anything recorded since the claim, at a fraction of the cost.
+    """
     if letter.kind == LetterKind.INTAKE_INVITATION:
         still_planned = letter.intake.status == IntakeStatus.PLANNED
         return None if still_planned else "the appointment was cancelled or moved before issuance"
     if letter.kind != LetterKind.START_DATE:
         return None
-    state = compute_case_state(letter.newcomer, timezone.localdate())
-    if state.ready_on is None:
-        return "no longer ready before issuance (permit, registration or decision changed)"
-    return None
+    ready_on = compute_case_state(letter.newcomer, timezone.localdate()).ready_on if derive else (
+        letter.newcomer.ready_on)
+    return NO_LONGER_READY if ready_on is None else None
 
 
 def _lease_expired(letter: Letter) -> bool:
@@ -149,16 +157,18 @@ def _lease_expired(letter: Letter) -> bool:
     return letter.rendering_started_at is None or letter.rendering_started_at < timezone.now() - lease
 
 
-def _lock(letter_id: int) -> Letter:
+def _lock(letter_id: int, *, with_facts: bool = True) -> Letter:
     """Lock the person, then the letter, inside the caller's transaction.
 
     Every write to a person's conditions locks the newcomer row first (integration.services), so
     holding it here means the readiness re-checked below cannot change before we commit; taking
     the locks in that same order everywhere keeps workers and case updates from deadlocking.
     """
-    # The facts are read once here for the readiness check, the start date and the address.
-    newcomer = (Newcomer.objects.select_for_update(of=("self",))
-                .prefetch_related("permits", "registrations", "decisions").get(letters__pk=letter_id))
+    newcomer = Newcomer.objects.select_for_update(of=("self",))
+    if with_facts:
+        # The facts are read once here for the readiness check, the start date and the address.
+        newcomer = newcomer.prefetch_related("permits", "registrations", "decisions")
+    newcomer = newcomer.get(letters__pk=letter_id)
     letter = Letter.objects.select_for_update().get(pk=letter_id)
     letter.newcomer = newcomer
     return letter
@@ -200,10 +210,12 @@ def _fail(letter_id: int, attempt: int, error: str) -> None:
 
 def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome:
     with transaction.atomic():
-        letter = _lock(letter_id)
+        # The claim checked the facts moments ago; what changed since went through the services
+        # and is in the stored case state (see _not_ready_reason).
+        letter = _lock(letter_id, with_facts=False)
         if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
             return Outcome.LOST_LEASE
-        reason = _not_ready_reason(letter)
+        reason = _not_ready_reason(letter, derive=False)
         if reason:
             cancel(letter, reason)
             return Outcome.CANCELLED
