@@ -56,7 +56,8 @@ def _parse():
     parser.add_argument("--sessions", type=int, default=64, help="distinct logged-in newcomers")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/3")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
+    parser.add_argument("--worker-class", choices=("sync", "gthread"), default="gthread",
+                        help="gthread, as docker-compose.yml serves the portal")
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--proposed-settings", action="store_true",
                         help="apply the settings change that goes with portal/sessions.py (see "
