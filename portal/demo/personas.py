@@ -145,6 +145,21 @@ PERSONAS: tuple[Persona, ...] = (
         intake_in_working_days=3,
     ),
     Persona(
+        key="intake_held",
+        given_names="Samira", surname="Osman", bsn="111222424", nationality="SO",
+        date_of_birth=date(1994, 2, 14), language=Language.ENGLISH,
+        state="letter issued (WI2021), intake interview held yesterday, outcome to record",
+        description="Obliged under WI2021, registered in Utrecht, start-date letter issued. Her "
+                    "brede intake interview with the Utrecht demo officer took place on the last "
+                    "working day; the officer still has to record that she came and write her PIP.",
+        bsn_assigned=days_ago(80),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(70), valid_from=days_ago(160)),
+        municipality="GM0344", registered=days_ago(65),
+        decision=_obliged(Regime.WI2021, days_ago(65)),
+        letter=LETTER_ISSUED,
+        intake_in_working_days=-1,
+    ),
+    Persona(
         # Overdue is an obliged person whose letter did not come: `rules.is_overdue` counts from
         # the ready date, which needs a positive decision, and this is the case DUO staff must
         # chase. Running the sweep (`issue_due_letters`) issues the letter, as a DUO retry would.
@@ -289,9 +304,11 @@ INTAKE_FROM = time(10, 0)  # the first time tried on the intake day
 
 
 def _working_days_ahead(today: date, days: int) -> date:
-    day = today
+    """The working day `days` working days from today; negative counts back."""
+    day, step = today, (1 if days >= 0 else -1)
+    days = abs(days)
     while days > 0:
-        day += timedelta(days=1)
+        day += timedelta(days=step)
         if day.weekday() < 5:
             days -= 1
     return day
@@ -306,16 +323,24 @@ def _demo_officer(municipality):
 def ensure_planned_intake(newcomer: Newcomer, persona: Persona, today: date) -> IntakeAppointment:
     """The persona's brede intake interview, planned through the scheduling service with the demo
     officer of the persona's municipality, `intake_in_working_days` ahead at the first free time
-    from 10:00. A planned interview that is still to come is kept, so a second run adds nothing."""
-    upcoming = newcomer.intakes.filter(kind=IntakeKind.INTERVIEW, status=IntakeStatus.PLANNED,
-                                       starts_at__gte=timezone.now()).first()
-    if upcoming is not None:
-        return upcoming
+    from 10:00 (or, when negative, held that many working days ago at 10:00, its outcome still to
+    record). An interview that is already there is kept, so a second run adds nothing."""
+    interviews = newcomer.intakes.filter(kind=IntakeKind.INTERVIEW)
+    if persona.intake_in_working_days >= 0:
+        interviews = interviews.filter(status=IntakeStatus.PLANNED, starts_at__gte=timezone.now())
+    if (existing := interviews.first()) is not None:
+        return existing  # an interview held before stays, whatever the officer recorded since
     registration = newcomer.current_registration(today)
     officer = _demo_officer(registration.municipality)
     duration = intakes.DEFAULT_DURATION[IntakeKind.INTERVIEW]
     day = _working_days_ahead(today, persona.intake_in_working_days)
     after = timezone.make_aware(datetime.combine(day, INTAKE_FROM))
+    if persona.intake_in_working_days < 0:
+        # Held in the past, waiting for its outcome: the service books it as the officer's
+        # form would have when it was still ahead.
+        return intakes.schedule(newcomer=newcomer, municipality=registration.municipality,
+                                kind=IntakeKind.INTERVIEW, starts_at=after, ends_at=after + duration,
+                                location=INTAKE_LOCATION, officer=officer)
     (slot, *_) = intakes.free_slots(municipality=registration.municipality, officer=officer,
                                     location=INTAKE_LOCATION, duration=duration, after=after, count=1)
     return intakes.schedule(newcomer=newcomer, municipality=registration.municipality,

@@ -153,7 +153,17 @@ def test_the_issued_wi2021_persona_has_an_interview_planned_with_the_utrecht_off
     assert interview.officer.email == "utrecht@inburgering.example"
     day = timezone.localtime(interview.starts_at).date()
     assert today() < day <= today() + timedelta(days=7) and day.weekday() < 5
-    assert IntakeAppointment.objects.count() == 1  # nobody else has one
+
+
+def test_one_wi2021_persona_had_her_interview_and_waits_for_the_officer_to_record_it(demo):
+    """So a demo officer can record an outcome and write a PIP today (only a begun appointment
+    takes an outcome, and the planning form books only future times)."""
+    (interview,) = IntakeAppointment.objects.filter(newcomer=persona("intake_held"))
+    assert (interview.kind, interview.status) == (IntakeKind.INTERVIEW, IntakeStatus.PLANNED)
+    assert interview.officer.email == "utrecht@inburgering.example"
+    day = timezone.localtime(interview.starts_at).date()
+    assert today() - timedelta(days=4) <= day < today() and day.weekday() < 5
+    assert IntakeAppointment.objects.count() == 2  # nobody else has one
 
 
 def test_personas_without_a_start_date_letter(demo):
