@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,7 +17,8 @@ from .personas import issued, log_in, overdue_undecided
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SCREENS = Path("/tmp/screens")
+# Screenshots for a person to look at the layout; kept outside the tree unless a folder is named.
+SCREENS = Path(os.environ.get("E2E_SCREENSHOT_DIR", tempfile.gettempdir())) / "mijn-inburgering-screens"
 
 
 def dutch_date(day) -> str:
@@ -87,6 +90,5 @@ def test_overview_fits_the_screen_without_sideways_scrolling(open_page, viewport
     scroll_width = page.evaluate("() => document.documentElement.scrollWidth")
     assert scroll_width <= viewport["width"]
     assert not page.locator("#session-warning").is_visible()  # only two minutes before the end
-    # Not committed: for a person to look at the layout.
     SCREENS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENS / f"overview-{language}-{viewport['width']}.png"), full_page=True)
