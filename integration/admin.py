@@ -42,18 +42,12 @@ class CaseStateLabel:
     ]
 
 
-def overdue_if_ready_before(today):
-    """The earliest ready date that is not yet overdue today (`rules.is_overdue`, DOMAIN.md §3)."""
-    delivery_window = rules.letter_expected_by(today) - today
-    return today - delivery_window
-
-
 def case_state_conditions(today):
     """(label, condition on the stored columns) per state; the conditions exclude each other,
     so they serve both the list filter and the list column and use the case-state indexes."""
     unissued = Q(start_letter_issued_on__isnull=True)
     owed = unissued & Q(start_letter_owed=True)
-    overdue_before = overdue_if_ready_before(today)
+    overdue_before = rules.overdue_cutoff(today)
     return [
         (CaseStateLabel.ISSUED, Q(start_letter_issued_on__isnull=False)),
         (CaseStateLabel.NOT_DUE, unissued & Q(start_letter_owed=False)),
@@ -68,9 +62,7 @@ def case_state_conditions(today):
 
 
 def current_registrations(today):
-    return MunicipalRegistration.objects.filter(newcomer=OuterRef("pk"), registered_on__lte=today).filter(
-        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=today)
-    )
+    return MunicipalRegistration.objects.current_on(today).filter(newcomer=OuterRef("pk"))
 
 
 def with_case_columns(queryset, today):

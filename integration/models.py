@@ -43,6 +43,21 @@ def _bsn_passes_eleven_check():
     return Exact(Mod(total, 11), 0)
 
 
+class ResidencePermitQuerySet(models.QuerySet):
+    def current_on(self, day):
+        """Permits current on `day`: `rules.permit_is_current` as SQL (a permit that simply ran
+        out is found here without any write having refreshed the stored case state)."""
+        return self.filter(decision_date__lte=day, valid_from__lte=day).filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gte=day)).filter(
+            Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=day))
+
+
+class MunicipalRegistrationQuerySet(models.QuerySet):
+    def current_on(self, day):
+        """Registrations current on `day`: `rules.registration_is_current` as SQL."""
+        return self.filter(registered_on__lte=day).filter(Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=day))
+
+
 class Municipality(models.Model):
     """A Dutch municipality by its CBS code. Codes change when municipalities merge."""
 
@@ -184,6 +199,8 @@ class ResidencePermit(models.Model):
     withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ResidencePermitQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("residence permit")
         verbose_name_plural = _("residence permits")
@@ -236,6 +253,8 @@ class MunicipalRegistration(models.Model):
     deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True,
                                        validators=[validate_not_in_future])
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MunicipalRegistrationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("municipal registration")

@@ -272,6 +272,12 @@ def is_overdue(ready: date | None, letter_issued_on: date | None, on: date) -> b
     return on > letter_expected_by(ready)
 
 
+def overdue_cutoff(on: date) -> date:
+    """`is_overdue(ready, None, on)` holds exactly for a ready date before this day; for
+    queries that select the overdue by a date column."""
+    return on - timedelta(days=LETTER_DELIVERY_DAYS)
+
+
 def days_overdue(ready: date, on: date) -> int:
     return max(0, (on - letter_expected_by(ready)).days)
 

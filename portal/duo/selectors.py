@@ -74,23 +74,12 @@ def _stuck_letters(now):
 
 
 def _current_registrations(today):
-    return MunicipalRegistration.objects.filter(newcomer=OuterRef("pk"), registered_on__lte=today).filter(
-        Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=today)).order_by("-registered_on", "-pk")
+    return MunicipalRegistration.objects.current_on(today).filter(newcomer=OuterRef("pk")).order_by(
+        "-registered_on", "-pk")
 
 
 def _current_permits(today):
-    """The facts of rules.permit_is_current as SQL: the stored case state is only refreshed when
-    a fact is recorded, so a permit that simply ran out is found here, not there."""
-    return ResidencePermit.objects.filter(
-        newcomer=OuterRef("pk"), decision_date__lte=today, valid_from__lte=today,
-    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today)).filter(
-        Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=today))
-
-
-def overdue_cutoff(today: date) -> date:
-    """Conditions met before this day means overdue today (rules.is_overdue: strictly after the
-    expected-by day)."""
-    return today - timedelta(days=rules.LETTER_DELIVERY_DAYS)
+    return ResidencePermit.objects.current_on(today).filter(newcomer=OuterRef("pk"))
 
 
 def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date | None = None) -> QuerySet:
@@ -108,7 +97,7 @@ def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date 
     queryset = (
         Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
                                 start_letter_owed=True)
-        .filter(Q(conditions_met_on__lt=overdue_cutoff(today)) | Exists(_stuck_letters(now)))
+        .filter(Q(conditions_met_on__lt=rules.overdue_cutoff(today)) | Exists(_stuck_letters(now)))
         .annotate(
             municipality_name=Subquery(_current_registrations(today).values("municipality__name")[:1]),
             regime=Subquery(latest_decision.values("regime")[:1]),
@@ -245,7 +234,7 @@ def dashboard(today: date | None = None) -> Dashboard:
         ready_awaiting_letter=awaiting.filter(ready_on__isnull=False).count(),
         issued_this_week=start_letters.filter(status=LetterStatus.ISSUED,
                                               letter_date__gte=week_start).count(),
-        overdue=awaiting.filter(conditions_met_on__lt=overdue_cutoff(today)).count(),
+        overdue=awaiting.filter(conditions_met_on__lt=rules.overdue_cutoff(today)).count(),
         failed=start_letters.filter(status=LetterStatus.FAILED).count(),
         oldest_queued_at=oldest,
     )

@@ -56,12 +56,8 @@ class Due:
     APPROACHING = "approaching"
 
 
-def _holds_on(today: date) -> Q:
-    return Q(registered_on__lte=today) & (Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=today))
-
-
 def _current_registrations(today: date):
-    return MunicipalRegistration.objects.filter(newcomer=OuterRef("pk")).filter(_holds_on(today)).order_by(
+    return MunicipalRegistration.objects.current_on(today).filter(newcomer=OuterRef("pk")).order_by(
         "-registered_on", "-pk")
 
 
@@ -75,10 +71,10 @@ def _decision_in_force_is_wi2021_obligation(newcomer_ref: OuterRef) -> Exists:
 
 def _current_registrations_in(municipality, today: date):
     """The municipality's registrations that are their person's current one."""
-    later = MunicipalRegistration.objects.filter(newcomer=OuterRef("newcomer")).filter(_holds_on(today)).filter(
+    later = MunicipalRegistration.objects.current_on(today).filter(newcomer=OuterRef("newcomer")).filter(
         Q(registered_on__gt=OuterRef("registered_on")) | Q(registered_on=OuterRef("registered_on"),
                                                           pk__gt=OuterRef("pk")))
-    return MunicipalRegistration.objects.filter(municipality=municipality).filter(_holds_on(today)).filter(
+    return MunicipalRegistration.objects.current_on(today).filter(municipality=municipality).filter(
         ~Exists(later))
 
 

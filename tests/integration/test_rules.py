@@ -739,3 +739,10 @@ class TestRouteRequirements:
     def test_an_unknown_route_is_refused(self):
         with pytest.raises(ValueError):
             rules.route_requirements("A2")
+
+
+def test_the_overdue_cutoff_selects_exactly_what_is_overdue():
+    today = date(2026, 11, 29)
+    cutoff = rules.overdue_cutoff(today)
+    for ready in (cutoff - timedelta(days=1), cutoff, cutoff + timedelta(days=1)):
+        assert rules.is_overdue(ready, None, today) == (ready < cutoff)
