@@ -13,7 +13,6 @@ transaction that sends it.
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -29,8 +28,6 @@ from integration.models import IntakeAppointment, IntakeStatus, Newcomer
 from . import services
 from .ical import intake_ics, intake_summary
 from .models import Letter, LetterKind, LetterStatus
-
-logger = logging.getLogger(__name__)
 
 ICS_FILENAME = "uitnodiging-brede-intake.ics"
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
@@ -127,11 +124,8 @@ def send_invitation_email_safely(appointment_id: int) -> None:
     and the sweep (`invitations_not_sent`) sends it later."""
     from .tasks import send_intake_invitation_email
 
-    try:
-        services.publish(send_intake_invitation_email, appointment_id)
-    except Exception as exc:
-        logger.warning("Could not send the invitation e-mail for appointment %s (%s); the sweep will retry.",
-                       appointment_id, exc.__class__.__name__)
+    services.publish_or_log(send_intake_invitation_email, appointment_id,
+                            what=f"the invitation e-mail for appointment {appointment_id}")
 
 
 def invitations_not_sent(batch_size: int, after_id: int = 0):

@@ -21,7 +21,7 @@ from urllib.request import url2pathname
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from integration.choices import Regime, Route
 from integration.models import IntakeKind
@@ -40,12 +40,6 @@ LETTER_PAGES = 1
 # lines per letter would also reach the site's log handlers and slow every render down.
 logging.getLogger("fontTools").propagate = False
 
-_DUTCH_MONTHS = (
-    "januari", "februari", "maart", "april", "mei", "juni",
-    "juli", "augustus", "september", "oktober", "november", "december",
-)
-
-
 @dataclass(frozen=True)
 class RenderedPdf:
     pdf: bytes
@@ -60,9 +54,11 @@ class ResourceRefused(ValueError):
     """A letter asked for a resource outside our static folder."""
 
 
-def dutch_date(day: date) -> str:
-    """A date written out the Dutch way, "1 december 2026", whatever the process locale is."""
-    return f"{day.day} {_DUTCH_MONTHS[day.month - 1]} {day.year}"
+def dutch_date(day: date, date_format: str = "j F Y") -> str:
+    """A date written out the Dutch way, "1 december 2026": letters are Dutch whatever language
+    the request or the task runs in."""
+    with translation.override("nl"):
+        return formats.date_format(day, date_format)
 
 
 # --- Resources: our static folder only -------------------------------------------------------
@@ -178,8 +174,6 @@ def start_date_context(letter: Letter) -> dict:
     }
 
 
-_DUTCH_WEEKDAYS = ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag")
-
 _INTAKE_SUBJECTS = {
     IntakeKind.INTERVIEW: "Uitnodiging brede intake: gesprek",
     IntakeKind.LBT: "Uitnodiging brede intake: leerbaarheidstoets",
@@ -218,7 +212,7 @@ def intake_invitation_context(letter: Letter) -> dict:
     return {
         **_common_context(letter, _INTAKE_SUBJECTS[appointment.kind], sender),
         "kind": appointment.kind,
-        "day": f"{_DUTCH_WEEKDAYS[starts.weekday()]} {dutch_date(starts.date())}",
+        "day": dutch_date(starts.date(), "l j F Y"),
         "start_time": f"{starts:%H.%M}",
         "end_time": f"{ends:%H.%M}",
         "location": appointment.location,

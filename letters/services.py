@@ -102,11 +102,17 @@ def enqueue(letter_id: int) -> bool:
     is already stored as queued and the sweep enqueues it again once the broker is back."""
     from .tasks import issue_letter
 
+    return publish_or_log(issue_letter, letter_id, what=f"letter {letter_id}")
+
+
+def publish_or_log(task, *args, what: str, then: str = "the sweep will pick it up") -> bool:
+    """`publish`, but a broker outage is logged instead of raised: for callers whose work is
+    already stored. `what` names it and `then` says what happens next, in the log; never with
+    personal data."""
     try:
-        publish(issue_letter, letter_id)
+        publish(task, *args)
     except Exception as exc:  # kombu raises several kinds of connection errors
-        logger.warning("Could not enqueue letter %s (%s); the sweep will pick it up.", letter_id,
-                       exc.__class__.__name__)
+        logger.warning("Could not hand %s to the workers (%s); %s.", what, exc.__class__.__name__, then)
         return False
     return True
 
@@ -274,10 +280,8 @@ def _notify_now_or_later(letter_id: int) -> None:
 def _enqueue_notification(letter_id: int) -> None:
     from .tasks import notify_letter_issued
 
-    try:
-        publish(notify_letter_issued, letter_id)
-    except Exception as exc:
-        logger.warning("Could not enqueue the e-mail for letter %s (%s)", letter_id, exc.__class__.__name__)
+    publish_or_log(notify_letter_issued, letter_id, what=f"the e-mail for letter {letter_id}",
+                   then="it is not sent")
 
 
 def notify_letter_issued(letter_id: int) -> bool:
