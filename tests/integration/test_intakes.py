@@ -149,22 +149,23 @@ def test_free_slots_skip_what_the_officer_or_the_room_has_booked():
 # --- Concurrency on PostgreSQL: the exclusion constraint decides -----------------------------
 
 
-def _race(bookings):
-    """Run each booking in its own thread and connection, started together; return outcomes."""
-    barrier = threading.Barrier(len(bookings))
-    outcomes = [None] * len(bookings)
+def _race(calls, refusals=(ValidationError,)):
+    """Run each call in its own thread and connection, started together; return what each
+    returned, or the refusal it raised."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
 
-    def run(index, booking):
+    def run(index, call):
         try:
             barrier.wait(timeout=10)
             with translation.override("en"):  # the language is per thread; the asserts read English
-                outcomes[index] = booking()
-        except ValidationError as exc:
+                outcomes[index] = call()
+        except refusals as exc:
             outcomes[index] = exc
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=run, args=(i, b)) for i, b in enumerate(bookings)]
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -220,31 +221,10 @@ def test_the_database_itself_refuses_concurrent_double_bookings_that_bypass_the_
                     starts_at=at(10), ends_at=at(11), location=location, officer=who)
         return write
 
-    outcomes = _race_raw([insert(first, officer_a, ROOM), insert(second, officer_b, room_b)])
+    # Both may wait on each other inside the constraint: PostgreSQL then refuses one as a deadlock.
+    outcomes = _race([insert(first, officer_a, ROOM), insert(second, officer_b, room_b)],
+                     refusals=(IntegrityError, OperationalError))
     stored = [o for o in outcomes if isinstance(o, IntakeAppointment)]
     refused = [o for o in outcomes if isinstance(o, IntegrityError | OperationalError)]
     assert len(stored) == 1 and len(refused) == 1, outcomes
     assert IntakeAppointment.objects.count() == 1
-
-
-def _race_raw(writes):
-    """Like `_race`, but keeps the database errors (a constraint violation, or PostgreSQL's
-    deadlock verdict when both inserts wait on each other inside the constraint)."""
-    barrier = threading.Barrier(len(writes))
-    outcomes = [None] * len(writes)
-
-    def run(index, write):
-        try:
-            barrier.wait(timeout=10)
-            outcomes[index] = write()
-        except (IntegrityError, OperationalError) as exc:
-            outcomes[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, w)) for i, w in enumerate(writes)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes

@@ -16,19 +16,8 @@ from integration.models import Newcomer
 from letters import rendering, services
 from letters.models import Letter, LetterStatus
 from letters.services import Outcome
-from portal.celery import app
 
 BSN = "111222333"
-
-
-@pytest.fixture
-def tasks_in_process():
-    """Run tasks in this process whatever broker the environment names, so a test sees their
-    effect (the e-mail) without a worker."""
-    saved = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = saved
 
 
 @pytest.fixture
@@ -295,7 +284,7 @@ def _run_command() -> str:
 
 
 def test_an_issued_letter_is_announced_once_without_personal_data(
-        ready_newcomer, tasks_in_process, django_capture_on_commit_callbacks):
+        ready_newcomer, django_capture_on_commit_callbacks):
     letter = Letter.objects.get(newcomer=ready_newcomer)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -317,7 +306,7 @@ def test_an_issued_letter_is_announced_once_without_personal_data(
     assert events(letter).count("email_sent") == 1
 
 
-def test_no_email_for_a_person_without_an_address(db, new_ready_newcomer, tasks_in_process,
+def test_no_email_for_a_person_without_an_address(db, new_ready_newcomer,
                                                    django_capture_on_commit_callbacks):
     newcomer = new_ready_newcomer(email="")
     with django_capture_on_commit_callbacks(execute=True):

@@ -10,9 +10,10 @@ from integration import intakes, plans, rules
 from integration.choices import Route
 from integration.models import IntakeKind
 from portal.accounts.models import Role
+from tests.conftest import log_in_with_mfa
 
 from . import newcomer_cases as cases
-from .test_duo_access import log_in_with_mfa, staff_user
+from .test_duo_access import staff_user
 
 ROOM = "Stadskantoor, kamer 3.12"
 

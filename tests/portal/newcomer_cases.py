@@ -4,7 +4,6 @@ the registry feed and DUO staff build them, so the derived case state is the rea
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from itertools import count
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -14,6 +13,7 @@ from integration.choices import DecisionReason, DecisionSource, Outcome, Purpose
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer, PersonalPlan
 from letters import services as letter_services
 from letters.models import Letter, LetterKind, LetterStatus
+from portal.demo.bsn import bsns_from
 
 
 def days_ago(days: int) -> date:
@@ -25,13 +25,8 @@ def days_from_now(days: int) -> date:
 
 
 def valid_bsns(first: int = 20_000_000):
-    """Distinct BSNs that pass the 11-check."""
-    weights = (9, 8, 7, 6, 5, 4, 3, 2)
-    for prefix in count(first):
-        digits = f"{prefix:08d}"
-        check = sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-        if check < 10:
-            yield digits + str(check)
+    """Distinct BSNs that pass the 11-check, counting up from an 8-digit prefix."""
+    return (bsn for _, bsn in bsns_from(first))
 
 
 _bsns = valid_bsns()

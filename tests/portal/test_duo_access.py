@@ -3,14 +3,12 @@
 import time
 
 import pytest
-from allauth.account.internal.flows.login import record_authentication
-from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
-from django.test import RequestFactory
 from django.urls import reverse
 
 from portal.accounts.models import Role, User
 from portal.digid.linking import account_for
+from tests.conftest import log_in_with_mfa
 
 from . import newcomer_cases as cases
 
@@ -25,17 +23,6 @@ def staff_user(role=Role.DUO_STAFF, email="medewerker@duo.example", *, with_totp
     if with_totp:
         TOTP.activate(user, generate_totp_secret())
     return user
-
-
-def log_in_with_mfa(client, user):
-    """Log in as allauth leaves a session after the password and the TOTP code were given."""
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-    request = RequestFactory().get("/")
-    request.session = client.session
-    authenticator = Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP)
-    record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)
-    request.session.save()
-    return client
 
 
 @pytest.mark.parametrize("url", DUO_PAGES)

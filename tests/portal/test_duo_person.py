@@ -8,9 +8,10 @@ from integration.choices import DecisionReason, Outcome, Regime
 from integration.models import ContactMoment, Newcomer
 from letters.models import Letter, LetterStatus
 from portal.audit.models import AuditAction, AuditRecord
+from tests.conftest import log_in_with_mfa
 
 from . import newcomer_cases as cases
-from .test_duo_access import log_in_with_mfa, staff_user
+from .test_duo_access import staff_user
 from .test_duo_overdue_list import fail_letter, start_letter
 
 pytestmark = pytest.mark.django_db
