@@ -65,7 +65,7 @@ def staff_client() -> Client:
     user = User.objects.create_user(email=EMAIL, password=None, role=Role.DUO_STAFF)
     TOTP.activate(user, generate_totp_secret())
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="portal.accounts.backends.StaffPasswordBackend")
     request = RequestFactory().get("/")
     request.session = client.session
     authenticator = Authenticator.objects.get(user=user)

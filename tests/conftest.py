@@ -33,7 +33,7 @@ def log_in_with_mfa(client, user):
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
         authenticator = TOTP.activate(user, generate_totp_secret()).instance
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="portal.accounts.backends.StaffPasswordBackend")
     request = RequestFactory().get("/")
     request.session = client.session
     record_authentication(request, user, "mfa", id=authenticator.pk, type=authenticator.type)

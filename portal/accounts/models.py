@@ -1,5 +1,6 @@
 """Accounts of the portal's three audiences and the administrators."""
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -62,6 +63,14 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role=Role.MUNICIPAL_OFFICER) | Q(municipality__isnull=True),
                 name="user_only_officers_have_municipality",
+            ),
+            # DigiD is the only way into a newcomer's data: a newcomer account never has a
+            # usable password (Django marks an unusable one with a leading "!") nor an e-mail
+            # address to log in or reset a password with.
+            models.CheckConstraint(
+                condition=~Q(role=Role.NEWCOMER)
+                | Q(password__startswith=UNUSABLE_PASSWORD_PREFIX, email__isnull=True),
+                name="user_newcomer_digid_only",
             ),
         ]
 

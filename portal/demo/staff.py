@@ -46,12 +46,13 @@ def ensure_staff_account(account: StaffAccount, municipalities) -> object:
     """Create the account, or put an existing one back as documented (role, password)."""
     User = get_user_model()
     user = User.objects.filter(email=account.email).first()
+    municipality = municipalities[account.municipality_code] if account.municipality_code else None
     if user is None:
-        user = User.objects.create_user(email=account.email)
+        user = User.objects.create_user(email=account.email, role=account.role, municipality=municipality)
     user.username = account.email
     user.first_name, user.last_name = account.first_name, account.last_name
     user.role = account.role
-    user.municipality = municipalities[account.municipality_code] if account.municipality_code else None
+    user.municipality = municipality
     # Only the administrator may use /admin/.
     user.is_staff = user.is_superuser = account.is_administrator
     user.is_active = True

@@ -13,12 +13,13 @@ from django.db import IntegrityError, transaction
 
 from integration.models import Newcomer
 from integration.validators import normalise_bsn, validate_bsn
+from portal.accounts.backends import DIGID_BACKEND
 from portal.accounts.models import Role
 
 # Accounts that only ever log in through DigiD carry this username prefix; the rest of the
 # username is the newcomer's public id (never the BSN).
 DIGID_USERNAME_PREFIX = "digid-"
-DIGID_LOGIN_BACKEND = "django.contrib.auth.backends.ModelBackend"
+DIGID_LOGIN_BACKEND = DIGID_BACKEND
 
 
 def clean_bsn(raw: str) -> str:

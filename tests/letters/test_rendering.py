@@ -25,6 +25,8 @@ from letters.rendering import (
 )
 from letters.services import Outcome as IssueOutcome
 from letters.services import issue
+from portal.accounts.backends import DIGID_BACKEND
+from portal.digid.linking import account_for
 
 BSN = "111222333"
 MM_PER_POINT = 25.4 / 72
@@ -250,8 +252,7 @@ def test_preview_shows_duo_staff_the_letter_before_it_is_issued(client, settings
 @pytest.mark.urls("letters.urls")
 def test_preview_is_closed_to_newcomers(client, settings, queued_letter, django_user_model):
     settings.DEBUG = True
-    newcomer_user = django_user_model.objects.create_user(email="amina@example.org", password="x" * 16)
-    client.force_login(newcomer_user)
+    client.force_login(account_for(queued_letter.newcomer), backend=DIGID_BACKEND)
 
     assert client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 403
 

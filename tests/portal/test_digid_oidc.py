@@ -223,7 +223,7 @@ def test_digid_while_logged_in_as_staff_does_not_connect_to_the_staff_account(di
     staff = django_user_model.objects.create_user(email="medewerker@duo.example", password="x" * 16,
                                                   role="duo_staff")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(staff, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(staff, backend="portal.accounts.backends.StaffPasswordBackend")
 
     # "connect" would attach the DigiD login to whoever is logged in; DigiD only ever logs in.
     client, _ = digid(userinfo={"bsn": person.bsn}, client=client, process="connect")

@@ -6,6 +6,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.urls import reverse
 
+from portal.accounts.backends import DIGID_BACKEND
 from portal.accounts.models import Role, User
 from portal.digid.linking import account_for
 from tests.conftest import log_in_with_mfa
@@ -35,7 +36,7 @@ def test_anonymous_visitor_is_sent_to_the_staff_login(client, url):
 @pytest.mark.parametrize("url", DUO_PAGES)
 def test_newcomer_is_refused(client, url):
     person = cases.newcomer()
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
     assert client.get(url).status_code == 403
 
 

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from portal.accounts.backends import DIGID_BACKEND
 from portal.accounts.models import Role
 from portal.audit.models import AuditRecord
 from portal.digid.linking import account_for
@@ -94,7 +95,7 @@ def test_anonymous_visitors_are_sent_to_the_staff_login(client, utrecht_case):
 def test_newcomers_and_duo_staff_are_refused(client, utrecht_case, who):
     _, person, planned = utrecht_case
     if who == "newcomer":
-        client.force_login(account_for(person))
+        client.force_login(account_for(person), backend=DIGID_BACKEND)
     else:
         m.logged_in(client, staff_user(Role.DUO_STAFF if who == "duo_staff" else Role.ADMINISTRATOR,
                                        f"{who}@duo.example"))

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, reverse
 
+from portal.accounts.backends import DIGID_BACKEND
 from portal.digid.linking import account_for
 from portal.newcomer import urls as newcomer_urls
 
@@ -33,7 +34,7 @@ def every_newcomer_url(letter):
 def test_a_newcomer_never_sees_another_persons_name_or_letter(two_people):
     amal, yosef, yosef_letter = two_people
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(amal))
+    client.force_login(account_for(amal), backend=DIGID_BACKEND)
 
     for url, names_a_letter in every_newcomer_url(yosef_letter):
         response = client.get(url)
@@ -48,7 +49,7 @@ def test_a_newcomer_never_sees_another_persons_name_or_letter(two_people):
 def test_own_letter_is_listed_and_downloads_as_a_pdf_named_after_the_reference(two_people):
     amal = two_people[0]
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(amal))
+    client.force_login(account_for(amal), backend=DIGID_BACKEND)
     letter = amal.letters.get()
 
     listing = client.get(reverse("newcomer:letters")).content.decode()
@@ -81,7 +82,7 @@ def test_staff_account_cannot_open_newcomer_pages(two_people, django_user_model)
 def test_no_bsn_appears_in_any_newcomer_url_or_page(two_people):
     amal, _, letter = two_people
     client = Client()
-    client.force_login(account_for(amal))
+    client.force_login(account_for(amal), backend=DIGID_BACKEND)
     for url, _ in every_newcomer_url(amal.letters.get()):
         assert amal.bsn not in url
         response = client.get(url)

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.formats import date_format
 
 from integration.models import IntakeKind, IntakeStatus
+from portal.accounts.backends import DIGID_BACKEND
 from portal.digid.linking import account_for
 
 from . import newcomer_cases as cases
@@ -20,7 +21,7 @@ INTAKE = reverse("newcomer:intake")
 
 def intake_page(person, language="en"):
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
     response = client.get(INTAKE)
     assert response.status_code == 200
     return response.content.decode()
@@ -73,7 +74,7 @@ def test_intake_page_needs_four_queries_whatever_the_number_of_appointments():
     for days in range(1, 6):
         cases.intake(person, on=cases.days_from_now(days))
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
 
     with CaptureQueriesContext(connection) as context:
         client.get(INTAKE)

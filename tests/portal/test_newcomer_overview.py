@@ -16,6 +16,7 @@ from django.utils.formats import date_format
 from integration import rules, services
 from integration.choices import DecisionReason, Outcome, Regime, Route
 from integration.models import IntakeKind, IntakeStatus
+from portal.accounts.backends import DIGID_BACKEND
 from portal.digid.linking import account_for
 
 from . import newcomer_cases as cases
@@ -32,7 +33,7 @@ def english_date(day: date) -> str:
 
 def page_as(person, language="en") -> str:
     client = Client(HTTP_ACCEPT_LANGUAGE=language)
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
     response = client.get(OVERVIEW)
     assert response.status_code == 200
     return response.content.decode()
@@ -265,7 +266,7 @@ def test_overview_uses_at_most_six_queries_whatever_the_data_size():
     first = cases.plan(person, on=cases.days_ago(10))
     cases.plan(person, on=cases.days_ago(2), route=Route.EDUCATION, revision_of=first)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
 
     with CaptureQueriesContext(connection) as context:
         response = client.get(OVERVIEW)
@@ -298,7 +299,7 @@ def _session_expiry(client):
 
 def _logged_in_client(person):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client
 
 

@@ -10,6 +10,7 @@ from django.utils.formats import date_format
 
 from integration.choices import Regime, Route
 from integration.models import IntakeStatus
+from portal.accounts.backends import DIGID_BACKEND
 from portal.digid.linking import account_for
 
 from . import newcomer_cases as cases
@@ -24,7 +25,7 @@ def english_date(day):
 
 def steps_page(person):
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(account_for(person))
+    client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client.get(reverse("newcomer:steps")).content.decode()
 
 
