@@ -3,7 +3,9 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test install lint migrate demo worker beat clean
+OIDC_BROKER := tests/oidc_provider
+
+.PHONY: run test test-fast install lint migrate demo worker beat clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,6 +14,11 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 install: $(VENV)/.installed
+
+# The real OpenID Connect provider (Node.js) that plays the DigiD broker in the tests.
+$(OIDC_BROKER)/node_modules/.installed: $(OIDC_BROKER)/package.json $(OIDC_BROKER)/package-lock.json
+	npm ci --prefix $(OIDC_BROKER) --silent
+	touch $@
 
 migrate: install
 	mkdir -p var
@@ -25,8 +32,12 @@ run: demo
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 # The whole suite. Uses DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis) when set.
-test: install
+test: install $(OIDC_BROKER)/node_modules/.installed
 	DJANGO_ENV=test $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The inner loop: no browser, no worker processes.
+test-fast: install
+	DJANGO_ENV=test $(VENV)/bin/pytest -m "not browser and not worker" $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -38,4 +49,4 @@ beat: install
 	$(VENV)/bin/celery -A portal beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var $(OIDC_BROKER)/node_modules

@@ -9,6 +9,7 @@ only, never in a list, and it is found by an exact match only.
 import re
 
 from django.contrib import admin, messages
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
 from django.shortcuts import redirect
 from django.urls import path, reverse
@@ -20,6 +21,26 @@ from .choices import Regime
 from .forms import DecisionAdminForm, FindByBsnForm, NewcomerAdminForm, RegistrationAdminForm
 from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from .signals import personal_data_viewed
+
+
+class UsableInitialDataMixin:
+    """The admin fills an add form from the query string (`?newcomer=12`); a value that cannot
+    be one of the field's values is dropped instead of breaking the page."""
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        usable = {}
+        for name, value in initial.items():
+            try:
+                field = self.model._meta.get_field(name)
+                target = field.target_field if field.is_relation else field
+                for item in value if isinstance(value, list) else [value]:
+                    target.to_python(item)
+            except (FieldDoesNotExist, ValidationError, AttributeError):
+                continue
+            usable[name] = value
+        return usable
+
 
 # --- The case state as one label, from the stored case-state columns ------------------------
 
@@ -92,6 +113,8 @@ class CurrentMunicipalityFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
+        if not self.value().isdigit():
+            return queryset.none()
         today = timezone.localdate()
         return queryset.filter(Exists(current_registrations(today).filter(municipality_id=self.value())))
 
@@ -168,7 +191,7 @@ def lock_newcomer(pk):
     return Newcomer.objects.select_for_update().get(pk=pk)
 
 
-class RefreshesCaseStateAdmin(admin.ModelAdmin):
+class RefreshesCaseStateAdmin(UsableInitialDataMixin, admin.ModelAdmin):
     """For the facts of a case: saving one recomputes the person's derived state."""
 
     def get_readonly_fields(self, request, obj=None):
@@ -186,7 +209,7 @@ class RefreshesCaseStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Newcomer)
-class NewcomerAdmin(admin.ModelAdmin):
+class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
     form = NewcomerAdminForm
     list_display = ["full_name", "municipality_column", "regime_column", "state_column"]
     list_filter = [CurrentMunicipalityFilter, CurrentRegimeFilter, CaseStateFilter]
@@ -282,7 +305,7 @@ class NewcomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Municipality)
-class MunicipalityAdmin(admin.ModelAdmin):
+class MunicipalityAdmin(UsableInitialDataMixin, admin.ModelAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
     ordering = ["name"]
@@ -295,7 +318,7 @@ class ResidencePermitAdmin(RefreshesCaseStateAdmin):
     list_filter = ["article", "purpose"]
     list_select_related = ["newcomer"]
     search_fields = ["newcomer__given_names", "newcomer__surname"]
-    autocomplete_fields = ["newcomer"]
+    raw_id_fields = ["newcomer"]
     fields = ["newcomer", "residence_title", "article", "purpose", "decision_date", "valid_from", "valid_until",
               "withdrawn_on"]
     readonly_fields = ["article"]
@@ -309,7 +332,7 @@ class MunicipalRegistrationAdmin(RefreshesCaseStateAdmin):
     list_filter = ["municipality"]
     list_select_related = ["newcomer", "municipality"]
     search_fields = ["newcomer__given_names", "newcomer__surname"]
-    autocomplete_fields = ["newcomer"]
+    raw_id_fields = ["newcomer"]
     date_hierarchy = "registered_on"
 
 
@@ -322,7 +345,7 @@ class ObligationDecisionAdmin(RefreshesCaseStateAdmin):
     list_filter = ["regime", "outcome", "source"]
     list_select_related = ["newcomer", "decided_by"]
     search_fields = ["newcomer__given_names", "newcomer__surname"]
-    autocomplete_fields = ["newcomer"]
+    raw_id_fields = ["newcomer"]
     fields = ["newcomer", "regime", "outcome", "reason", "note", "decided_on", "source", "decided_by"]
     readonly_fields = ["source", "decided_by"]
 

@@ -23,6 +23,9 @@ from .validators import (
     validate_bsn,
     validate_municipality_code,
     validate_not_in_future,
+    validate_plain_line,
+    validate_plain_text,
+    validate_plausible_date,
     validate_postcode,
 )
 
@@ -63,7 +66,7 @@ class Municipality(models.Model):
 
     code = models.CharField(_("CBS code"), max_length=6, unique=True, validators=[validate_municipality_code],
                             help_text=_("For example GM0344 (Utrecht)."))
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, validators=[validate_plain_line])
 
     class Meta:
         verbose_name = _("municipality")
@@ -90,9 +93,9 @@ class Newcomer(models.Model):
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False,
                                  help_text=_("Opaque id for URLs; the BSN never appears in one."))
-    given_names = models.CharField(_("given names"), max_length=200)
-    surname = models.CharField(_("surname"), max_length=200)
-    date_of_birth = models.DateField(_("date of birth"), validators=[validate_not_in_future])
+    given_names = models.CharField(_("given names"), max_length=200, validators=[validate_plain_line])
+    surname = models.CharField(_("surname"), max_length=200, validators=[validate_plain_line])
+    date_of_birth = models.DateField(_("date of birth"), validators=[validate_plausible_date, validate_not_in_future])
     nationality = models.CharField(_("nationality"), max_length=2,
                                    help_text=_("ISO 3166-1 alpha-2 code, for example SY or ER."))
     preferred_language = models.CharField(_("preferred language"), max_length=3, choices=Language.choices,
@@ -102,7 +105,7 @@ class Newcomer(models.Model):
     bsn = models.CharField(_("BSN"), max_length=9, unique=True, null=True, blank=True,
                            validators=[validate_bsn])
     bsn_assigned_on = models.DateField(_("BSN assigned on"), null=True, blank=True,
-                                       validators=[validate_not_in_future])
+                                       validators=[validate_plausible_date, validate_not_in_future])
 
     # Derived case state (see the class docstring).
     conditions_met_on = models.DateField(_("three conditions met on"), null=True, blank=True, editable=False)
@@ -193,10 +196,11 @@ class ResidencePermit(models.Model):
     )
     article = models.CharField(_("Vw2000 article"), max_length=4, choices=VwArticle.choices, editable=False)
     purpose = models.CharField(_("purpose of stay"), max_length=24, choices=PurposeOfStay.choices)
-    decision_date = models.DateField(_("decision date (IND)"), validators=[validate_not_in_future])
-    valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
-    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    decision_date = models.DateField(_("decision date (IND)"),
+                                     validators=[validate_plausible_date, validate_not_in_future])
+    valid_from = models.DateField(_("valid from"), validators=[validate_plausible_date])
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, validators=[validate_plausible_date])
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True, validators=[validate_plausible_date])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = ResidencePermitQuerySet.as_manager()
@@ -244,14 +248,14 @@ class MunicipalRegistration(models.Model):
                                  verbose_name=_("newcomer"))
     municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="registrations",
                                      verbose_name=_("municipality"))
-    street = models.CharField(_("street"), max_length=200)
-    house_number = models.CharField(_("house number"), max_length=20)
+    street = models.CharField(_("street"), max_length=200, validators=[validate_plain_line])
+    house_number = models.CharField(_("house number"), max_length=20, validators=[validate_plain_line])
     postcode = models.CharField(_("postcode"), max_length=7, validators=[validate_postcode],
                                 help_text=_("Four digits, a space and two capitals, for example 3511 AB."))
-    town = models.CharField(_("town"), max_length=100)
-    registered_on = models.DateField(_("registered on"), validators=[validate_not_in_future])
+    town = models.CharField(_("town"), max_length=100, validators=[validate_plain_line])
+    registered_on = models.DateField(_("registered on"), validators=[validate_plausible_date, validate_not_in_future])
     deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True,
-                                       validators=[validate_not_in_future])
+                                       validators=[validate_plausible_date, validate_not_in_future])
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MunicipalRegistrationQuerySet.as_manager()
@@ -299,8 +303,8 @@ class ObligationDecision(models.Model):
     regime = models.CharField(_("regime"), max_length=10, choices=Regime.choices)
     outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=DecisionReason.choices)
-    note = models.TextField(_("note"), blank=True)
-    decided_on = models.DateField(_("decided on"), validators=[validate_not_in_future])
+    note = models.TextField(_("note"), blank=True, max_length=2000, validators=[validate_plain_text])
+    decided_on = models.DateField(_("decided on"), validators=[validate_plausible_date, validate_not_in_future])
     source = models.CharField(_("source"), max_length=14, choices=DecisionSource.choices,
                               default=DecisionSource.DUO_STAFF)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -367,12 +371,12 @@ class IntakeAppointment(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=IntakeKind.choices)
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
-    location = models.CharField(_("location (room)"), max_length=200)
+    location = models.CharField(_("location (room)"), max_length=200, validators=[validate_plain_line])
     officer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="intakes",
                                 verbose_name=_("officer"))
     status = models.CharField(_("status"), max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.PLANNED)
     invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
-    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True, max_length=2000, validators=[validate_plain_text])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -404,7 +408,7 @@ class PersonalPlan(models.Model):
 
     newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="plans",
                                  verbose_name=_("newcomer"))
-    plan_date = models.DateField(_("date of the plan"), validators=[validate_not_in_future])
+    plan_date = models.DateField(_("date of the plan"), validators=[validate_plausible_date, validate_not_in_future])
     route = models.CharField(_("route"), max_length=10, choices=Route.choices)
     exams = models.JSONField(_("exams and modules required"), default=list, blank=True,
                              help_text=_("Exam codes, for example reading, listening, writing, speaking, knm."))
@@ -440,9 +444,9 @@ class ContactMoment(models.Model):
 
     newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="contacts",
                                  verbose_name=_("newcomer"))
-    contacted_on = models.DateField(_("contacted on"), validators=[validate_not_in_future])
-    subject = models.CharField(_("subject"), max_length=200)
-    note = models.TextField(_("note"), blank=True)
+    contacted_on = models.DateField(_("contacted on"), validators=[validate_plausible_date, validate_not_in_future])
+    subject = models.CharField(_("subject"), max_length=200, validators=[validate_plain_line])
+    note = models.TextField(_("note"), blank=True, max_length=2000, validators=[validate_plain_text])
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                     verbose_name=_("recorded by"))
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,6 +1,7 @@
 """Validators for the data standards of DOMAIN.md §6. Messages never repeat the BSN itself."""
 
 import re
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -64,3 +65,31 @@ def validate_municipality_code(value: str) -> None:
 def validate_not_in_future(value) -> None:
     if value and value > timezone.localdate():
         raise ValidationError(_("This date lies in the future."), code="future_date")
+
+
+# Characters that change the direction of the text around them (U+202A–U+202E, U+2066–U+2069)
+# or are invisible marks: in a name or an address they can make a letter print reversed or
+# misleading text. Other control characters (NUL and the C0/C1 ranges) have no place there either.
+_BIDI_CONTROLS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_FORBIDDEN_IN_LINE = re.compile(f"[\\x00-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+_FORBIDDEN_IN_TEXT = re.compile(f"[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f{_BIDI_CONTROLS}]")
+
+# The earliest date anyone types into the portal (dates of birth included).
+EARLIEST_PLAUSIBLE_DATE = date(1900, 1, 1)
+
+
+def validate_plain_line(value: str) -> None:
+    """A name, an address line or a location: no control or text-direction characters."""
+    if value and _FORBIDDEN_IN_LINE.search(value):
+        raise ValidationError(_("Remove the invisible control characters from this text."), code="control_characters")
+
+
+def validate_plain_text(value: str) -> None:
+    """A note of several lines: line breaks and tabs are fine, other control characters are not."""
+    if value and _FORBIDDEN_IN_TEXT.search(value):
+        raise ValidationError(_("Remove the invisible control characters from this text."), code="control_characters")
+
+
+def validate_plausible_date(value) -> None:
+    if value and value < EARLIEST_PLAUSIBLE_DATE:
+        raise ValidationError(_("Enter a date from 1900 onwards."), code="implausible_date")

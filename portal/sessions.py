@@ -20,12 +20,17 @@ connection pool instead (redis-py clients are safe to share between threads).
 import time
 
 from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
+from django.dispatch import receiver
 
 # Seconds since the epoch of the session's last save; stored in the session itself.
 RENEWED_AT_KEY = "_idle_renewed_at"
+# Seconds since the epoch of the login that opened the session.
+LOGGED_IN_AT_KEY = "_logged_in_at"
 DEFAULT_RENEW_SECONDS = 60
 
 
@@ -55,6 +60,33 @@ class IdleTimeoutSessionMiddleware(SessionMiddleware):
         # A changed session is saved anyway: stamp it, so the minute counts from that save.
         if session.modified or renewed_at is None or now - renewed_at >= renew_seconds():
             session[RENEWED_AT_KEY] = now  # marks the session modified: the parent saves it
+
+
+@receiver(user_logged_in)
+def _remember_login_time(sender, request, user, **kwargs):
+    if request is not None and hasattr(request, "session"):
+        request.session[LOGGED_IN_AT_KEY] = int(time.time())
+
+
+class AbsoluteSessionLifetimeMiddleware:
+    """However active someone is, a logged-in session ends SESSION_ABSOLUTE_SECONDS after its
+    login, so a stolen or forgotten session cannot be kept alive for ever by activity.
+
+    Runs after AuthenticationMiddleware; the request then continues as anonymous, and a page
+    that needs a login sends the person to log in again.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.user.is_authenticated:
+            logged_in_at = request.session.get(LOGGED_IN_AT_KEY)
+            if logged_in_at is None:
+                request.session[LOGGED_IN_AT_KEY] = int(time.time())  # a session from before this rule
+            elif time.time() - logged_in_at > settings.SESSION_ABSOLUTE_SECONDS:
+                logout(request)
+        return self.get_response(request)
 
 
 class _SharedClientRedisCacheClient(RedisCacheClient):

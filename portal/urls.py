@@ -1,11 +1,10 @@
-from importlib.util import find_spec
-
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
+from .digid import adapter as digid_adapter
 from .digid import mock as digid_mock
+from .duo import preview as duo_preview
 
 urlpatterns = [
     path("", views.start_page, name="start"),
@@ -13,15 +12,18 @@ urlpatterns = [
     path("uitleg/acht-weken/", views.explain_eight_weeks, name="explain_eight_weeks"),
     path("inloggen/", digid_mock.mock_login, name="digid_login"),
     path("uitloggen/", views.log_out, name="log_out"),
+    path("uitgelogd/", views.logged_out, name="logged_out"),
     path("mijn-inburgering/", include("portal.newcomer.urls")),
     path("health/", views.health, name="health"),
     path("duo/", include("portal.duo.urls")),
     path("gemeente/", include("portal.municipality.urls")),
     path("admin/", admin.site.urls),
+    # The DigiD broker's return, before allauth's own pattern for the same path (see the view).
+    path("accounts/oidc/<str:provider_id>/login/callback/", digid_adapter.callback, name="digid_callback"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-# Developer previews (the letter as HTML); only while debugging and once the letters app has them.
-if settings.DEBUG and find_spec("letters.urls") is not None:
-    urlpatterns.append(path("dev/", include("letters.urls")))
+# Developer preview of a letter as HTML: answers only while DEBUG is on (see the view).
+urlpatterns.append(path("dev/brieven/<uuid:public_id>/voorbeeld/", duo_preview.letter_preview,
+                        name="letter_preview"))

@@ -16,6 +16,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from integration.admin import UsableInitialDataMixin
+
 from .invitations import send_invitation
 from .models import STAFF_ROLES, Role, User
 
@@ -72,7 +74,7 @@ class StaffUserChangeForm(RoleAndLoginMixin, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(UsableInitialDataMixin, DjangoUserAdmin):
     form = StaffUserChangeForm
     add_form = StaffUserCreationForm
     fieldsets = [
@@ -93,7 +95,6 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ["email", "first_name", "last_name"]
     ordering = ["email"]
     raw_id_fields = ["newcomer"]
-    autocomplete_fields = ["municipality"]
     actions = ["resend_invitation"]
 
     def save_model(self, request, obj, form, change):

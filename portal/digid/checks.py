@@ -57,3 +57,13 @@ def digid_runs_through_our_adapter(app_configs, **kwargs):
                             hint=f'Set SOCIALACCOUNT_PROVIDERS["{oidc.ALLAUTH_PROVIDER}"]["provider_class"] = '
                                  f'"{oidc.PROVIDER_CLASS}".', id="portal.E005"))
     return errors
+
+
+@register(Tags.security, deploy=True)
+def production_broker_over_https(app_configs, **kwargs):
+    """The BSN travels in the broker's answers: in production only over TLS."""
+    app = oidc.app_config()
+    if settings.IS_PRODUCTION and app is not None and not app["settings"]["server_url"].startswith("https://"):
+        return [Error("The DigiD broker's URL is not https: BSNs and tokens would travel unencrypted.",
+                      hint="Set DIGID_OIDC_SERVER_URL to the broker's https:// issuer URL.", id="portal.E006")]
+    return []

@@ -28,6 +28,17 @@ ADAPTER_CLASS = "portal.digid.adapter.DigiDSocialAccountAdapter"
 DEFAULT_BSN_CLAIM = "bsn"
 DEFAULT_SCOPES = ("openid",)
 
+# DigiD's levels of assurance as brokers send them in `acr` (SAML authentication context
+# classes), weakest first: Basis (password), Midden (app or SMS check), Substantieel, Hoog.
+DIGID_ACR_LEVELS = (
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
+    "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+)
+# DOMAIN.md §7: newcomers log in with DigiD level "midden" (eIDAS "substantial").
+DEFAULT_MINIMUM_ACR = DIGID_ACR_LEVELS[1]
+
 # Claims about the login itself, not about the person: kept on the social account for audit
 # (which broker, which DigiD assurance level, when). Everything else the broker sends is dropped,
 # so neither the BSN nor a name ends up stored in allauth's tables.
@@ -64,6 +75,10 @@ def providers_from_environment(environ: Mapping[str, str]) -> dict:
     if "openid" not in scopes:
         scopes.insert(0, "openid")
     pkce = _flag(environ.get("DIGID_OIDC_PKCE"), default=True)
+    acr_levels = (environ.get("DIGID_OIDC_ACR_LEVELS") or "").split() or list(DIGID_ACR_LEVELS)
+    minimum_acr = (environ.get("DIGID_OIDC_MINIMUM_ACR") or "").strip() or DEFAULT_MINIMUM_ACR
+    if minimum_acr not in acr_levels:
+        raise ImproperlyConfigured("DIGID_OIDC_MINIMUM_ACR must be one of DIGID_OIDC_ACR_LEVELS")
     return {
         ALLAUTH_PROVIDER: {
             "provider_class": PROVIDER_CLASS,
@@ -81,6 +96,9 @@ def providers_from_environment(environ: Mapping[str, str]) -> dict:
                     "fetch_userinfo": _flag(environ.get("DIGID_OIDC_FETCH_USERINFO"), default=True),
                     "bsn_claim": (environ.get("DIGID_OIDC_BSN_CLAIM") or "").strip() or DEFAULT_BSN_CLAIM,
                     "bsn_prefix": (environ.get("DIGID_OIDC_BSN_PREFIX") or "").strip(),
+                    # The levels the broker may send in `acr`, weakest first, and the lowest we accept.
+                    "acr_levels": acr_levels,
+                    "minimum_acr": minimum_acr,
                 },
             }],
         }
@@ -132,6 +150,16 @@ def bsn_from_claims(response: Mapping, *, claim: str, prefix: str = "") -> str:
     except ValidationError:
         raise DigiDClaimError(f"the {claim!r} claim is not a valid BSN") from None
     return normalise_bsn(value)
+
+
+def acr_is_enough(acr: str | None, *, levels: list[str] | tuple[str, ...], minimum: str) -> bool:
+    """True when the login's level of assurance is the minimum or stronger.
+
+    An unknown or missing `acr` is never enough: the broker must say how the person logged in.
+    """
+    if acr not in levels:
+        return False
+    return levels.index(acr) >= levels.index(minimum)
 
 
 def kept_claims(response: Mapping) -> dict:

@@ -17,10 +17,15 @@ COLUMNS = ["person_id", "name", "municipality", "regime", "conditions_met_on", "
 CHUNK_SIZE = 2000
 
 
+# OWASP "CSV injection": a cell starting with one of these is run as a formula by spreadsheets
+# (a tab or carriage return first hides the formula sign from a naive check).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value):
-    """Text that a spreadsheet would run as a formula (=, +, -, @) is defused with a quote."""
+    """Text that a spreadsheet would run as a formula is defused with a leading quote."""
     text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 class _Echo:

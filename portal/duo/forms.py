@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from integration import rules
 from integration.choices import DecisionReason, Outcome, Regime
 from integration.models import Municipality
 
@@ -40,6 +41,10 @@ class OverdueFilterForm(forms.Form):
         return (self.cleaned_data.get("sort") if self.is_valid() else "") != "least_overdue"
 
 
+# Contacts about start-date letters exist from the 2013 act onwards.
+CONTACTS_FROM = rules.WI2013_FIRST_DAY
+
+
 class ConfirmForm(forms.Form):
     confirm = forms.BooleanField(label=_("I confirm this action"), required=True)
 
@@ -47,7 +52,8 @@ class ConfirmForm(forms.Form):
 class ContactForm(ConfirmForm):
     contacted_on = forms.DateField(label=_("Date of the contact"), widget=forms.DateInput(attrs={"type": "date"}))
     subject = forms.CharField(label=_("Subject"), max_length=200, initial=_("missing start-date letter"))
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                           max_length=2000)
 
     field_order = ["contacted_on", "subject", "note", "confirm"]
 
@@ -55,6 +61,8 @@ class ContactForm(ConfirmForm):
         day = self.cleaned_data["contacted_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("A contact cannot be in the future."))
+        if day < CONTACTS_FROM:
+            raise forms.ValidationError(_("Enter a date from 2013 onwards."))
         return day
 
 
@@ -62,7 +70,8 @@ class DecisionForm(ConfirmForm):
     regime = forms.ChoiceField(label=_("Regime"), choices=Regime.choices)
     outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices)
     reason = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
-    note = forms.CharField(label=_("Why (recorded with the decision)"), widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("Why (recorded with the decision)"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=2000)
 
     field_order = ["regime", "outcome", "reason", "note", "confirm"]
 

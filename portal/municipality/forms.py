@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from integration import intakes, plans
+from integration import intakes, plans, rules
 from integration.choices import Route
 from integration.models import IntakeKind
 from portal.accounts.models import Role, User
@@ -68,6 +69,24 @@ class WorkListFilterForm(forms.Form):
                                name=(data.get("name") or "").strip(), sort=sort if sort in SORTS else "due")
 
 
+class DateWindow:
+    """The dates a person may enter in a field, relative to today: out-of-range dates get a
+    clear message instead of reaching the rules (and a year 9999 never reaches date arithmetic)."""
+
+    def __init__(self, days_back: int, days_ahead: int):
+        self.days_back, self.days_ahead = days_back, days_ahead
+
+    def bounds(self, today):
+        return today - timedelta(days=self.days_back), today + timedelta(days=self.days_ahead)
+
+
+# Appointments are planned up to two years ahead; planning pages reach five years back.
+APPOINTMENT_WINDOW = DateWindow(days_back=0, days_ahead=2 * 366)
+PLANNING_WINDOW = DateWindow(days_back=5 * 366, days_ahead=2 * 366)
+# A PIP is written on or after the 2021 act came into force, never in the future.
+PLAN_DATE_EARLIEST = rules.WI2021_FIRST_DAY
+
+
 DURATIONS = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("1 hour")), (90, _("1.5 hours")),
              (120, _("2 hours"))]
 
@@ -87,6 +106,16 @@ class AppointmentTimeForm(LinkedErrorsForm):
         super().__init__(*args, **kwargs)
         self.fields["officer"].queryset = User.objects.filter(role=Role.MUNICIPAL_OFFICER,
                                                               municipality=municipality, is_active=True)
+
+    def clean_day(self):
+        day = self.cleaned_data["day"]
+        earliest, latest = APPOINTMENT_WINDOW.bounds(timezone.localdate())
+        if day < earliest:
+            raise ValidationError(_("Choose a moment in the future."), code="past")
+        if day > latest:
+            raise ValidationError(_("Appointments can be planned up to %(latest)s.") % {
+                "latest": date_format(latest)}, code="too_far")
+        return day
 
     def clean(self):
         data = super().clean()
@@ -118,7 +147,8 @@ class OutcomeForm(LinkedErrorsForm):
     attended = forms.TypedChoiceField(
         label=_("Did the person come?"), widget=forms.RadioSelect, coerce=lambda value: value == "yes",
         choices=[("yes", _("Yes, attended")), ("no", _("No, did not attend (no-show)"))])
-    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    notes = forms.CharField(label=_("Notes"), required=False, max_length=2000,
+                            widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class PlanForm(LinkedErrorsForm):
@@ -129,6 +159,15 @@ class PlanForm(LinkedErrorsForm):
     pvt_required = forms.BooleanField(label=_("Participation statement (PVT) required"), required=False)
     map_required = forms.BooleanField(label=_("Labour market and participation module (MAP) required"),
                                       required=False)
+
+    def clean_plan_date(self):
+        day = self.cleaned_data["plan_date"]
+        if day < PLAN_DATE_EARLIEST:
+            raise ValidationError(_("A PIP exists from %(first)s, when the 2021 act came into force.") % {
+                "first": date_format(PLAN_DATE_EARLIEST)}, code="before_act")
+        if day > timezone.localdate():
+            raise ValidationError(_("The date of the plan cannot be in the future."), code="future")
+        return day
 
     @staticmethod
     def initial_for(route: str, plan_date) -> dict:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -23,6 +24,7 @@ from portal.audit.services import audit
 from . import actions, selectors
 from .forms import (
     DUE_LABELS,
+    PLANNING_WINDOW,
     STAGE_LABELS,
     CancelForm,
     OutcomeForm,
@@ -63,10 +65,19 @@ def work_list(request):
 def planning(request):
     """A day or week of appointments; `?dag=2026-03-02&weergave=week`."""
     municipality = request.user.municipality
+    today = timezone.localdate()
+    asked = request.GET.get("dag", "")
     try:
-        day = date.fromisoformat(request.GET.get("dag", ""))
+        day = date.fromisoformat(asked)
     except ValueError:
-        day = timezone.localdate()
+        day = today
+        if asked:
+            messages.warning(request, _("That is not a date; showing today."))
+    earliest, latest = PLANNING_WINDOW.bounds(today)
+    if not earliest <= day <= latest:
+        messages.warning(request, _("Planning can be shown from %(earliest)s to %(latest)s; showing today.") % {
+            "earliest": date_format(earliest), "latest": date_format(latest)})
+        day = today
     week = request.GET.get("weergave") == "week"
     first = day - timedelta(days=day.weekday()) if week else day
     last = first + timedelta(days=6 if week else 0)
@@ -102,11 +113,12 @@ def _suggestions(request, form, kind):
     """Free slots for the officer and room in the form (or the signed-in officer), as links
     that fill in the form: works without JavaScript."""
     data = form.data if form.is_bound else form.initial
-    officer = form.fields["officer"].queryset.filter(pk=data.get("officer") or request.user.pk).first()
-    location = (data.get("location") or "").strip()
-    if officer is None or not location:
-        return []
-    duration = timedelta(minutes=int(data.get("duration") or default_duration(kind)))
+    try:
+        officer = form.fields["officer"].clean(data.get("officer") or request.user.pk)
+        location = form.fields["location"].clean(data.get("location") or "")
+        duration = timedelta(minutes=form.fields["duration"].clean(data.get("duration") or default_duration(kind)))
+    except ValidationError:
+        return []  # the form itself tells the officer what is wrong
     slots = intakes.free_slots(municipality=request.user.municipality, officer=officer, location=location,
                                duration=duration, after=timezone.now())
     links = []

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
+from django.urls import reverse
 from django.utils import translation
 from pypdf import PdfReader
 
@@ -25,8 +27,9 @@ from letters.rendering import (
 )
 from letters.services import Outcome as IssueOutcome
 from letters.services import issue
-from portal.accounts.backends import DIGID_BACKEND
+from portal.accounts.backends import DIGID_BACKEND, STAFF_BACKEND
 from portal.digid.linking import account_for
+from tests.conftest import log_in_with_mfa
 
 BSN = "111222333"
 MM_PER_POINT = 25.4 / 72
@@ -235,12 +238,15 @@ def duo_staff(django_user_model):
                                                  role="duo_staff")
 
 
-@pytest.mark.urls("letters.urls")
+def preview_url(letter):
+    return reverse("letter_preview", args=[letter.public_id])
+
+
 def test_preview_shows_duo_staff_the_letter_before_it_is_issued(client, settings, queued_letter, duo_staff):
     settings.DEBUG = True
-    client.force_login(duo_staff)
+    log_in_with_mfa(client, duo_staff)
 
-    response = client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/")
+    response = client.get(preview_url(queued_letter))
 
     assert response.status_code == 200
     assert queued_letter.reference in response.text
@@ -249,17 +255,25 @@ def test_preview_shows_duo_staff_the_letter_before_it_is_issued(client, settings
     assert BSN not in response.text
 
 
-@pytest.mark.urls("letters.urls")
 def test_preview_is_closed_to_newcomers(client, settings, queued_letter, django_user_model):
     settings.DEBUG = True
     client.force_login(account_for(queued_letter.newcomer), backend=DIGID_BACKEND)
 
-    assert client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 403
+    assert client.get(preview_url(queued_letter)).status_code == 403
 
 
-@pytest.mark.urls("letters.urls")
+def test_preview_asks_staff_for_the_second_factor_first(client, settings, queued_letter, duo_staff):
+    settings.DEBUG = True
+    log_in_with_mfa(Client(), duo_staff)  # has an authenticator (used in another session)
+    client.force_login(duo_staff, backend=STAFF_BACKEND)  # this session: password only
+
+    response = client.get(preview_url(queued_letter))
+
+    assert response.status_code == 302 and reverse("mfa_reauthenticate") in response["Location"]
+
+
 def test_preview_does_not_exist_without_debug(client, settings, queued_letter, duo_staff):
     settings.DEBUG = False
-    client.force_login(duo_staff)
+    log_in_with_mfa(client, duo_staff)
 
-    assert client.get(f"/brieven/{queued_letter.public_id}/voorbeeld/").status_code == 404
+    assert client.get(preview_url(queued_letter)).status_code == 404

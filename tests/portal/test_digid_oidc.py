@@ -38,6 +38,7 @@ class FakeBroker(requests.adapters.BaseAdapter):
     def __init__(self, id_token_claims, userinfo):
         super().__init__()
         self.id_token_claims, self.userinfo = id_token_claims, userinfo
+        self.nonce = None  # echoed in the ID token, as a broker does with the request's nonce
 
     def _body(self, path):
         if path == "/.well-known/openid-configuration":
@@ -48,7 +49,7 @@ class FakeBroker(requests.adapters.BaseAdapter):
             now = int(time.time())
             claims = {"iss": BROKER, "aud": BROKER_ENV["DIGID_OIDC_CLIENT_ID"], "iat": now, "exp": now + 300,
                       "acr": "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
-                      **self.id_token_claims}
+                      "nonce": self.nonce, **self.id_token_claims}
             return {"access_token": "access", "token_type": "Bearer", "expires_in": 300,
                     "id_token": jwt.encode(claims, BROKER_SIGNING_KEY, algorithm="HS256")}
         if path == "/userinfo":
@@ -84,7 +85,9 @@ def digid(settings, monkeypatch):
         monkeypatch.setattr(DigiDSocialAccountAdapter, "get_requests_session", broker_session)
         to_broker = client.post(oidc.login_url(), form)
         assert to_broker.status_code == 302 and to_broker["Location"].startswith(f"{BROKER}/authorize")
-        return parse_qs(urlsplit(to_broker["Location"]).query)["state"][0]
+        query = parse_qs(urlsplit(to_broker["Location"]).query)
+        broker.nonce = query["nonce"][0]
+        return query["state"][0]
 
     def log_in(*, id_token=None, userinfo=None, client=None, **form):
         client = client or Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -321,3 +324,85 @@ def test_the_login_page_offers_only_the_digid_button_when_only_the_broker_is_con
     assert response.status_code == 200
     assert b"/accounts/oidc/digid/login/" in response.content
     assert b'name="bsn"' not in response.content  # no mock form
+
+
+# --- Nonce and level of assurance -------------------------------------------------------------
+
+@pytest.mark.django_db
+def test_an_id_token_with_another_logins_nonce_is_refused(digid):
+    person = cases.newcomer()
+
+    client, response = digid(id_token={"nonce": "from-another-login"}, userinfo={"bsn": person.bsn})
+
+    assert response.status_code == 400 and logged_in_user(client) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("acr", ["urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",
+                                 "urn:example:unknown-level", None], ids=["basis", "unknown", "missing"])
+def test_a_login_below_digid_midden_is_refused_with_a_clear_page(digid, acr):
+    person = cases.newcomer()
+
+    client, response = digid(id_token={"acr": acr}, userinfo={"bsn": person.bsn})
+
+    assert response.status_code == 403
+    assert "Log in with the DigiD app or an SMS check" in response.content.decode()
+    assert logged_in_user(client) is None and not SocialAccount.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_higher_level_than_the_minimum_is_accepted(digid):
+    person = cases.newcomer()
+
+    client, _ = digid(id_token={"acr": "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"},
+                      userinfo={"bsn": person.bsn})
+
+    assert logged_in_user(client).newcomer == person
+
+
+@pytest.mark.django_db
+def test_the_minimum_level_is_configurable(digid):
+    digid.configure(DIGID_OIDC_MINIMUM_ACR="urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard")
+    person = cases.newcomer()
+
+    client, response = digid(userinfo={"bsn": person.bsn})  # the fake broker says "Midden"
+
+    assert response.status_code == 403 and logged_in_user(client) is None
+
+
+@pytest.mark.django_db
+def test_the_request_to_the_broker_asks_for_the_level_and_cannot_be_changed_by_a_crafted_link(client, settings,
+                                                                                                monkeypatch):
+    settings.SOCIALACCOUNT_PROVIDERS = oidc.providers_from_environment(BROKER_ENV)
+    broker = FakeBroker({}, {})
+
+    def broker_session(self):
+        session = requests.Session()
+        session.mount(BROKER, broker)
+        return session
+
+    monkeypatch.setattr(DigiDSocialAccountAdapter, "get_requests_session", broker_session)
+    # allauth would take these from the query string; a crafted link must not lower the level.
+    crafted = f"{oidc.login_url()}?auth_params=acr_values%3Durn%3Aweak%26prompt%3Dnone&scope=email"
+
+    response = client.post(crafted)
+
+    query = parse_qs(urlsplit(response["Location"]).query)
+    assert query["acr_values"] == [oidc.DEFAULT_MINIMUM_ACR]
+    assert query["scope"] == ["openid"] and "prompt" not in query
+    assert len(query["nonce"][0]) >= 32 and query["code_challenge_method"] == ["S256"]
+
+
+def test_an_unknown_minimum_level_stops_start_up():
+    with pytest.raises(ImproperlyConfigured):
+        oidc.providers_from_environment({**BROKER_ENV, "DIGID_OIDC_MINIMUM_ACR": "urn:example:made-up"})
+
+
+def test_production_refuses_a_broker_over_plain_http_at_deploy(settings):
+    settings.IS_PRODUCTION = True
+    settings.SOCIALACCOUNT_PROVIDERS = oidc.providers_from_environment(
+        {**BROKER_ENV, "DIGID_OIDC_SERVER_URL": "http://broker.example"})
+
+    assert check_ids(checks.production_broker_over_https) == {"portal.E006"}
+    settings.SOCIALACCOUNT_PROVIDERS = oidc.providers_from_environment(BROKER_ENV)
+    assert check_ids(checks.production_broker_over_https) == set()

@@ -198,6 +198,17 @@ def test_csv_holds_the_filtered_rows_without_bsn_for_duo_staff(client, staff):
     assert export.actor == staff and export.detail == {"filters": {"reason": "failed"}, "bsn_column": False}
 
 
+@pytest.mark.parametrize("error", ["=HYPERLINK(\"http://evil.example\")", "+1+1", "-2+3", "@SUM(A1)",
+                                   "\t=cmd|' /C calc'!A0", "\r=1+1"])
+def test_csv_cells_that_a_spreadsheet_would_run_as_a_formula_are_defused(client, staff, error):
+    fail_letter(cases.ready("=Render", "Failed", ready_days_ago=70), error=error)
+
+    [row] = read_csv(client.get(CSV, {"reason": "failed"}))
+
+    assert row["error"] == "'" + error
+    assert row["name"] == "'=Render Failed"
+
+
 def test_duo_staff_cannot_ask_for_the_bsn_column(client, staff):
     assert client.get(CSV, {"bsn": "1", "why": "curious"}).status_code == 403
     assert not AuditRecord.objects.filter(action=AuditAction.EXPORT).exists()

@@ -73,3 +73,9 @@ def test_log_lines_never_carry_a_bsn(caplog):
         logger.filters.clear()
     assert "111222333" not in caplog.text
     assert "lookup for ********* failed" in caplog.text
+
+
+def test_production_refuses_a_digid_broker_over_plain_http_at_deploy():
+    result = _manage("check", "--deploy", **{**DIGID_BROKER, "DIGID_OIDC_SERVER_URL": "http://digid-broker.example"})
+    assert result.returncode != 0
+    assert "portal.E006" in result.stdout + result.stderr
