@@ -242,3 +242,33 @@ def test_the_admin_cannot_create_a_newcomer_account_or_give_one_a_password(clien
     assert response.status_code == 302
     newcomer_account.refresh_from_db()
     assert not newcomer_account.has_usable_password()
+
+
+# --- The allauth URL × role matrix ------------------------------------------------------------
+
+
+def test_the_allauth_pages_by_role(django_user_model):
+    """Newcomers: refused everywhere but the DigiD login. Staff: their account pages work.
+    Everyone: sign-up is closed. Nobody: a server error."""
+    from django.core.management import call_command
+
+    call_command("demo_data", verbosity=0)
+    newcomer = Client()
+    newcomer.force_login(account_for(cases.ready("Amal", "Haddad", ready_days_ago=10)), backend=DIGID_BACKEND)
+    roles = {"anonymous": Client(), "newcomer": newcomer}
+    for email in ("duo@inburgering.example", "utrecht@inburgering.example", "beheer@inburgering.example"):
+        roles[email] = log_in_with_mfa(Client(), django_user_model.objects.get(email=email))
+
+    for role, client in roles.items():
+        for name, url in allauth_urls():
+            status = client.get(url).status_code
+            assert status < 500, (role, name, status)
+            if role == "newcomer" and name not in NEWCOMER_ALLOWED_ALLAUTH_VIEWS:
+                assert status == 403, (role, name, status)
+        signup = client.post(reverse("account_signup"), {"email": "x@example.org", "password1": PASSWORD,
+                                                         "password2": PASSWORD})
+        assert signup.status_code in (200, 302, 403), role  # closed page, or sent away when logged in
+        if role.endswith(".example"):
+            assert client.get(reverse("account_change_password")).status_code == 200, role
+            assert client.get(reverse("mfa_index")).status_code == 200, role
+    assert not django_user_model.objects.filter(email="x@example.org").exists()
