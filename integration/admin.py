@@ -10,13 +10,14 @@ import re
 
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Q, Value, When
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules, services
+from .case_status import CasePhase
 from .choices import Regime
 from .forms import DecisionAdminForm, FindByBsnForm, NewcomerAdminForm, RegistrationAdminForm
 from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
@@ -46,6 +47,8 @@ class UsableInitialDataMixin:
 
 
 class CaseStateLabel:
+    """The admin's coarse view of `CasePhase`: what a support desk asks about a case."""
+
     WAITING = "waiting"
     ASSESSING = "assessing"
     READY = "ready"
@@ -63,36 +66,28 @@ class CaseStateLabel:
     ]
 
 
+LETTER_COMING = (CasePhase.LETTER_ON_ITS_WAY, CasePhase.LETTER_OVERDUE)
+
+
 def case_state_conditions(today):
-    """(label, condition on the stored columns) per state; the conditions exclude each other,
-    so they serve both the list filter and the list column and use the case-state indexes."""
-    unissued = Q(start_letter_issued_on__isnull=True)
-    owed = unissued & Q(start_letter_owed=True)
+    """(label, condition on the stored case-state columns) per state. The conditions exclude
+    each other; ready and overdue split on the day the 8 weeks run from, by the same cutoff as
+    `rules.is_overdue`, so the list is right on the day itself."""
     overdue_before = rules.overdue_cutoff(today)
     return [
-        (CaseStateLabel.ISSUED, Q(start_letter_issued_on__isnull=False)),
-        (CaseStateLabel.NOT_DUE, unissued & Q(start_letter_owed=False)),
-        (CaseStateLabel.WAITING, owed & Q(conditions_met_on__isnull=True)),
-        # The 8 weeks run from the conditions, also while DUO has not decided yet
-        # (`rules.letter_clock_start`): past them the person is overdue either way.
-        (CaseStateLabel.OVERDUE, owed & Q(conditions_met_on__lt=overdue_before)),
-        # Conditions met but no positive decision yet: the obligation is being assessed.
-        (CaseStateLabel.ASSESSING, owed & Q(conditions_met_on__gte=overdue_before, ready_on__isnull=True)),
-        (CaseStateLabel.READY, owed & Q(conditions_met_on__gte=overdue_before, ready_on__isnull=False)),
+        (CaseStateLabel.ISSUED, Q(case_phase__in=(CasePhase.INTAKE, CasePhase.PERIOD_RUNNING,
+                                                  CasePhase.PERIOD_ENDED))),
+        (CaseStateLabel.NOT_DUE, Q(case_phase__in=(CasePhase.OLD_RULES, CasePhase.NOT_OBLIGED, CasePhase.VOLUNTARY))),
+        (CaseStateLabel.WAITING, Q(case_phase=CasePhase.WAITING)),
+        (CaseStateLabel.ASSESSING, Q(case_phase=CasePhase.ASSESSING)),
+        (CaseStateLabel.OVERDUE, Q(case_phase__in=LETTER_COMING, letter_clock_on__lt=overdue_before)),
+        (CaseStateLabel.READY, Q(case_phase__in=LETTER_COMING, letter_clock_on__gte=overdue_before)),
     ]
 
 
-def current_registrations(today):
-    return MunicipalRegistration.objects.current_on(today).filter(newcomer=OuterRef("pk"))
-
-
 def with_case_columns(queryset, today):
-    """Add the list columns in SQL: current municipality, current regime and the case state."""
-    latest_registration = current_registrations(today).order_by("-registered_on", "-pk")
-    latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
-    return queryset.annotate(
-        current_municipality=Subquery(latest_registration.values("municipality__name")[:1]),
-        current_regime=Subquery(latest_decision.values("regime")[:1]),
+    """The list columns, from the stored case state: municipality, regime and state."""
+    return queryset.select_related("current_municipality").annotate(
         case_state=Case(
             *(When(condition, then=Value(label)) for label, condition in case_state_conditions(today)),
             output_field=CharField(),
@@ -115,8 +110,7 @@ class CurrentMunicipalityFilter(admin.SimpleListFilter):
             return queryset
         if not self.value().isdigit():
             return queryset.none()
-        today = timezone.localdate()
-        return queryset.filter(Exists(current_registrations(today).filter(municipality_id=self.value())))
+        return queryset.filter(current_municipality_id=self.value())
 
 
 class CurrentRegimeFilter(admin.SimpleListFilter):
@@ -131,8 +125,8 @@ class CurrentRegimeFilter(admin.SimpleListFilter):
         if not self.value():
             return queryset
         if self.value() == self.NO_DECISION:
-            return queryset.filter(current_regime__isnull=True)
-        return queryset.filter(current_regime=self.value())
+            return queryset.filter(case_regime="")
+        return queryset.filter(case_regime=self.value())
 
 
 class CaseStateFilter(admin.SimpleListFilter):
@@ -172,7 +166,7 @@ class RegistrationInline(admin.TabularInline):
 class DecisionInline(admin.TabularInline):
     model = ObligationDecision
     form = DecisionAdminForm
-    fields = ["regime", "outcome", "reason", "note", "decided_on", "source", "decided_by"]
+    fields = ["regime", "outcome", "reason", "note", "decided_on", "regime_override_reason", "source", "decided_by"]
     readonly_fields = ["source", "decided_by"]
     extra = 0
     can_delete = False
@@ -274,13 +268,13 @@ class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
     def full_name(self, obj):
         return obj.full_name
 
-    @admin.display(description=_("municipality"), ordering="current_municipality")
+    @admin.display(description=_("municipality"), ordering="current_municipality__name")
     def municipality_column(self, obj):
-        return obj.current_municipality or "–"
+        return obj.current_municipality.name if obj.current_municipality else "–"
 
-    @admin.display(description=_("regime"), ordering="current_regime")
+    @admin.display(description=_("regime"), ordering="case_regime")
     def regime_column(self, obj):
-        return Regime(obj.current_regime).label if obj.current_regime else _("no decision yet")
+        return Regime(obj.case_regime).label if obj.case_regime else _("no decision yet")
 
     @admin.display(description=_("state"))
     def state_column(self, obj):
@@ -288,7 +282,7 @@ class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
         if state is None:  # an object not read through get_queryset (a fresh add form)
             return "–"
         if state in (CaseStateLabel.READY, CaseStateLabel.OVERDUE):
-            expected = formats.date_format(rules.letter_expected_by(obj.conditions_met_on), "DATE_FORMAT")
+            expected = formats.date_format(rules.letter_expected_by(obj.letter_clock_on), "DATE_FORMAT")
             if state == CaseStateLabel.READY:
                 return _("ready, letter expected by %(date)s") % {"date": expected}
             return _("overdue: letter expected by %(date)s") % {"date": expected}
@@ -346,7 +340,8 @@ class ObligationDecisionAdmin(RefreshesCaseStateAdmin):
     list_select_related = ["newcomer", "decided_by"]
     search_fields = ["newcomer__given_names", "newcomer__surname"]
     raw_id_fields = ["newcomer"]
-    fields = ["newcomer", "regime", "outcome", "reason", "note", "decided_on", "source", "decided_by"]
+    fields = ["newcomer", "regime", "outcome", "reason", "note", "decided_on", "regime_override_reason", "source",
+              "decided_by"]
     readonly_fields = ["source", "decided_by"]
 
     def get_form(self, request, obj=None, change=False, **kwargs):

@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import services
 from .choices import DecisionSource, Outcome, Regime
 from .models import MunicipalRegistration, Newcomer, ObligationDecision
 from .validators import normalise_bsn, normalise_postcode, validate_bsn
@@ -17,6 +18,7 @@ from .validators import normalise_bsn, normalise_postcode, validate_bsn
 BSN_LENGTH_MESSAGE = _("A BSN has 9 digits.")
 UNKNOWN_MUNICIPALITY_MESSAGE = _("This municipality is not known. Choose one from the list.")
 VOLUNTARY_NOT_OBLIGED_MESSAGE = _("Voluntary integration is not an obligation: choose another outcome.")
+REGIME_DOES_NOT_FIT_MESSAGE = _("The dates of this case call for %(fitting)s. Choose it, or give a reason to deviate.")
 
 
 class NewcomerAdminForm(forms.ModelForm):
@@ -91,7 +93,7 @@ class DecisionAdminForm(forms.ModelForm):
 
     class Meta:
         model = ObligationDecision
-        fields = ["regime", "outcome", "reason", "note", "decided_on"]
+        fields = ["regime", "outcome", "reason", "note", "decided_on", "regime_override_reason"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -107,6 +109,14 @@ class DecisionAdminForm(forms.ModelForm):
         if cleaned.get("regime") == Regime.VOLUNTARY and cleaned.get("outcome") == Outcome.OBLIGED:
             self.add_error("outcome", forms.ValidationError(VOLUNTARY_NOT_OBLIGED_MESSAGE,
                                                             code="voluntary_not_obliged"))
+        newcomer = getattr(self.instance, "newcomer", None) if self.instance.newcomer_id else None
+        if self.instance.pk is None and newcomer is not None and cleaned.get("regime"):
+            fitting = services.regime_deviation(newcomer, cleaned["regime"])
+            if fitting is None:
+                cleaned["regime_override_reason"] = ""
+            elif not (cleaned.get("regime_override_reason") or "").strip():
+                self.add_error("regime", forms.ValidationError(
+                    REGIME_DOES_NOT_FIT_MESSAGE % {"fitting": Regime(fitting).label}, code="regime_does_not_fit"))
         return cleaned
 
     @classmethod

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from .models import BOOKED_STATUSES, IntakeAppointment, IntakeKind, IntakeStatus, Newcomer
 from .rules import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
+from .services import refresh_case_state
 
 # Office hours in which free slots are suggested (local time), and the step between suggestions.
 WORKDAY_START = time(9, 0)
@@ -236,6 +237,7 @@ def schedule(*, newcomer: Newcomer, municipality, kind: str, starts_at: datetime
                                         starts_at=starts_at, ends_at=ends_at, location=location.strip(),
                                         officer=officer, status=IntakeStatus.PLANNED)
         _save_booking(appointment)
+        refresh_case_state(locked)  # the work list's stage moves to "intake planned"
     return appointment
 
 
@@ -267,6 +269,7 @@ def reschedule(appointment: IntakeAppointment, *, starts_at: datetime, ends_at: 
                                 location=(location if location is not None else old.location).strip(),
                                 officer=officer, status=IntakeStatus.PLANNED)
         _save_booking(new)
+        refresh_case_state(old.newcomer)
     return new
 
 
@@ -277,6 +280,7 @@ def cancel(appointment: IntakeAppointment, *, reason: str) -> IntakeAppointment:
         locked.status = IntakeStatus.CANCELLED
         locked.outcome_notes = _join(locked.outcome_notes, _("Cancelled: %(reason)s") % {"reason": reason})
         locked.save(update_fields=["status", "outcome_notes", "updated_at"])
+        refresh_case_state(locked.newcomer)
     return locked
 
 
@@ -294,6 +298,7 @@ def record_outcome(appointment: IntakeAppointment, *, attended: bool, notes: str
         locked.outcome_notes = _join(locked.outcome_notes, notes.strip())
         locked.save(update_fields=["status", "outcome_notes", "updated_at"])
         number = None if attended else no_show_count(locked.newcomer)
+        refresh_case_state(locked.newcomer)
     return OutcomeResult(locked, number)
 
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import rules
+from .case_status import CasePhase, MunicipalStage
 from .choices import DecisionReason, DecisionSource, Exam, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
@@ -107,15 +108,47 @@ class Newcomer(models.Model):
     bsn_assigned_on = models.DateField(_("BSN assigned on"), null=True, blank=True,
                                        validators=[validate_plausible_date, validate_not_in_future])
 
-    # Derived case state (see the class docstring).
+    # Derived case state: the SQL mirror of `case_status.case_status`, written only by
+    # `services.refresh_case_state` (see the class docstring and `case_status.mirror_columns`).
     conditions_met_on = models.DateField(_("three conditions met on"), null=True, blank=True, editable=False)
     ready_on = models.DateField(_("ready for the letter on"), null=True, blank=True, editable=False)
+    # The day the 8 weeks run from: the ready date, or the conditions' date while DUO decides.
+    letter_clock_on = models.DateField(_("8 weeks counted from"), null=True, blank=True, editable=False)
     start_letter_owed = models.BooleanField(
         _("start-date letter owed or being assessed"), default=True, editable=False,
         help_text=_("False when the decision says no letter is due (not obliged, exempt, old rules)."),
     )
     start_letter_issued_on = models.DateField(_("start-date letter issued on"), null=True, blank=True,
                                               editable=False)
+    obligation_start_on = models.DateField(_("obligation started on"), null=True, blank=True, editable=False)
+    obligation_number = models.PositiveSmallIntegerField(_("obligation number"), null=True, blank=True,
+                                                         editable=False)
+    case_regime = models.CharField(_("regime (decision in force)"), max_length=10, blank=True, editable=False)
+    case_phase = models.CharField(_("phase"), max_length=20, choices=CasePhase.choices, default=CasePhase.WAITING,
+                                  editable=False)
+    start_letter_needs_correction = models.BooleanField(_("start-date letter needs a correction"), default=False,
+                                                        editable=False)
+    current_municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, null=True, blank=True,
+                                             related_name="+", editable=False,
+                                             verbose_name=_("municipality (current registration)"))
+    municipal_stage = models.CharField(_("brede intake and PIP"), max_length=20, blank=True,
+                                       choices=MunicipalStage.choices, editable=False)
+    pip_due_on = models.DateField(_("PIP due on"), null=True, blank=True, editable=False)
+    # The next day the status can change without a new fact; the daily re-derivation's index.
+    case_review_on = models.DateField(_("case to be re-derived on"), null=True, blank=True, editable=False)
+
+    # What the issued start-date letter stated (or its latest correction), kept by the letters
+    # app in the transaction that issues it; the case status compares it with the facts.
+    issued_letter_date = models.DateField(_("date of the issued start-date letter"), null=True, blank=True,
+                                          editable=False)
+    issued_letter_start_date = models.DateField(_("start date stated in the letter"), null=True, blank=True,
+                                                editable=False)
+    issued_letter_regime = models.CharField(_("regime stated in the letter"), max_length=10, blank=True,
+                                            editable=False)
+    issued_letter_obligation = models.PositiveSmallIntegerField(_("obligation of the issued letter"), null=True,
+                                                                blank=True, editable=False)
+    correction_requested = models.BooleanField(_("correction of the letter requested"), default=False,
+                                               editable=False)
     # Kept by the letters app in the transaction that queues or cancels the start-date letter,
     # so the sweep finds ready people without one through a near-empty index.
     start_letter_requested = models.BooleanField(_("start-date letter requested"), default=False, editable=False)
@@ -139,17 +172,23 @@ class Newcomer(models.Model):
             ),
             models.CheckConstraint(condition=Q(ready_on__isnull=True) | Q(conditions_met_on__isnull=False),
                                    name="newcomer_ready_needs_conditions"),
+            models.CheckConstraint(condition=Q(case_phase__in=CasePhase.values), name="newcomer_phase_valid"),
         ]
         indexes = [
             # The sweep: ready people for whom no start-date letter was requested (normally none).
             models.Index(fields=["id"], name="newcomer_ready_unrequested_idx",
                          condition=Q(ready_on__isnull=False, start_letter_issued_on__isnull=True,
                                      start_letter_requested=False)),
-            # The overdue list: conditions met, a letter owed (or being assessed), none issued.
-            models.Index(fields=["conditions_met_on", "id"], name="newcomer_awaiting_letter_idx",
-                         condition=Q(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
-                                     start_letter_owed=True)),
+            # The overdue list: the 8 weeks running, no letter issued.
+            models.Index(fields=["letter_clock_on", "id"], name="newcomer_awaiting_letter_idx",
+                         condition=Q(letter_clock_on__isnull=False, start_letter_issued_on__isnull=True)),
             models.Index(fields=["surname", "given_names"], name="newcomer_name_idx"),
+            # The daily re-derivation: people whose status changes today without a new fact.
+            models.Index(fields=["case_review_on"], name="newcomer_review_idx",
+                         condition=Q(case_review_on__isnull=False)),
+            # DUO's corrections to make.
+            models.Index(fields=["id"], name="newcomer_needs_correction_idx",
+                         condition=Q(start_letter_needs_correction=True)),
         ]
 
     def __str__(self):
@@ -256,6 +295,9 @@ class MunicipalRegistration(models.Model):
     registered_on = models.DateField(_("registered on"), validators=[validate_plausible_date, validate_not_in_future])
     deregistered_on = models.DateField(_("deregistered on"), null=True, blank=True,
                                        validators=[validate_plausible_date, validate_not_in_future])
+    # BRP: the deregistration was a departure abroad (emigration), which ends an obligation.
+    moved_abroad = models.BooleanField(_("left the Netherlands"), default=False,
+                                       help_text=_("The deregistration was a departure abroad (BRP)."))
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = MunicipalRegistrationQuerySet.as_manager()
@@ -307,6 +349,9 @@ class ObligationDecision(models.Model):
     decided_on = models.DateField(_("decided on"), validators=[validate_plausible_date, validate_not_in_future])
     source = models.CharField(_("source"), max_length=14, choices=DecisionSource.choices,
                               default=DecisionSource.DUO_STAFF)
+    # DOMAIN.md §8 ▶: a regime that does not fit the obligation's start needs an explicit reason.
+    regime_override_reason = models.CharField(_("reason to deviate from the regime of the dates"), max_length=500,
+                                              blank=True, validators=[validate_plain_text])
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))
     created_at = models.DateTimeField(auto_now_add=True)

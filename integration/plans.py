@@ -17,6 +17,7 @@ from . import rules
 from .choices import Exam, Outcome, Regime
 from .intakes import no_show_count
 from .models import IntakeAppointment, IntakeStatus, Newcomer, PersonalPlan
+from .services import refresh_case_state
 
 # Exam and module codes a PIP can require (DOMAIN.md §5), with their labels.
 EXAMS = dict(Exam.choices)
@@ -36,7 +37,8 @@ def current_plan(newcomer: Newcomer) -> PersonalPlan | None:
 
 
 def integration_period_of(newcomer: Newcomer) -> tuple[date, date] | None:
-    """Start and end of the WI2021 period; None before the first PIP (DOMAIN.md §4)."""
+    """The WI2021 period as [first day, anniversary); None before the first PIP (DOMAIN.md §4).
+    Pages and letters read it from the case status (`CaseStatus.period`, with its last day)."""
     plan = first_plan(newcomer)
     return rules.integration_period(Regime.WI2021, None, plan.plan_date if plan else None)
 
@@ -83,6 +85,7 @@ def write_first_plan(newcomer: Newcomer, *, plan_date: date, route: str, exams, 
         except IntegrityError:  # pip_one_first_plan_per_newcomer: someone else was quicker
             raise ValidationError(_("This person already has a PIP; write a revision instead."),
                                   code="exists") from None
+        refresh_case_state(locked)  # the period starts: stage, phase and review day move
     return plan
 
 
@@ -103,4 +106,5 @@ def revise_plan(newcomer: Newcomer, *, plan_date: date, route: str, exams, pvt_r
                             revision_of=first)
         _clean_plan(plan)
         plan.save()
+        refresh_case_state(locked)
     return plan

@@ -28,10 +28,10 @@ from .choices import (
 WI2013_FIRST_DAY = date(2013, 1, 1)  # Wet inburgering 2013 in force (Stb. 2012, 630)
 WI2021_FIRST_DAY = date(2022, 1, 1)  # Wet inburgering 2021 in force (Stb. 2021, 600)
 LETTER_DELIVERY_DAYS = 56  # project rule ▶: the start-date letter arrives within 8 weeks
-INTEGRATION_PERIOD_YEARS = 3  # WI2021 art 7 / WI2013 art 7: the inburgeringstermijn
+INTEGRATION_PERIOD_YEARS = 3  # Wi2021 art 11 / WI2013 art 7: the inburgeringstermijn
 PVT_DUE_YEARS = 1  # WI2013 art 7(2): participation statement within 1 year
-PIP_DUE_WEEKS = 10  # Besluit inburgering 2021 art 2.2: PIP within 10 weeks
-EXTENSION_APPLY_MONTHS = 6  # WI2021 art 7(3): apply at most 6 months before the end
+PIP_DUE_WEEKS = 10  # Wi2021 art 15-16 with Besluit inburgering 2021: PIP within 10 weeks
+EXTENSION_APPLY_MONTHS = 6  # Wi2021 art 12: apply at most 6 months before the end
 ONA_FROM = date(2015, 1, 1)  # WI2013 art 7(2)(b): ONA for those obliged from 2015
 PVT_FROM = date(2017, 10, 1)  # WI2013 art 7(2)(c): PVT for those obliged from 1 October 2017
 MINIMUM_AGE = 16  # WI2021 art 3(1) / WI2013 art 3(1)
@@ -184,6 +184,164 @@ def obligation_by_registry(
     return regime, Outcome.OBLIGED, DecisionReason.OBLIGED_BY_RULE
 
 
+# --- §8 Which permit counts, age and time ----------------------------------------------------
+
+ADULT_AGE = 18  # DOMAIN.md §8 ▶: obliged from the 18th birthday when the permit came before it
+
+
+def permit_obliges(permit: PermitFacts) -> bool:
+    """A permit of an obliged kind: fixed-term regular (8a) or asylum (8c), for a non-temporary
+    purpose (Wi2021 art 3 / WI2013 art 3; DOMAIN.md §2). Renewals and changes to 8b/8d do not
+    create an obligation; they continue one (§8)."""
+    return (permit.article in (VwArticle.REGULAR_FIXED_TERM, VwArticle.ASYLUM_FIXED_TERM)
+            and permit.purpose not in TEMPORARY_PURPOSES)
+
+
+def permit_validity(permit: PermitFacts) -> tuple[date, date | None] | None:
+    """The days the permit gives a residence right: from `valid_from` up to and including
+    `valid_until`, cut off the day before a withdrawal; None when withdrawn before it began."""
+    last = permit.valid_until
+    if permit.withdrawn_on is not None:
+        cut = permit.withdrawn_on - timedelta(days=1)
+        last = cut if last is None else min(last, cut)
+    if last is not None and last < permit.valid_from:
+        return None
+    return permit.valid_from, last
+
+
+def _spells(intervals: list[tuple[date, date | None]]) -> list[tuple[date, date | None]]:
+    """Merge day intervals (last day inclusive, None = open) into continuous spells: an interval
+    starting on the day after another ends continues it (no day without cover)."""
+    spells: list[list] = []
+    for first, last in sorted(intervals, key=lambda interval: interval[0]):
+        if spells and (spells[-1][1] is None or first <= spells[-1][1] + timedelta(days=1)):
+            if spells[-1][1] is not None and (last is None or last > spells[-1][1]):
+                spells[-1][1] = last
+        else:
+            spells.append([first, last])
+    return [(first, last) for first, last in spells]
+
+
+def _spell_containing(spells, day: date):
+    return next((spell for spell in spells if spell[0] <= day and (spell[1] is None or day <= spell[1])), None)
+
+
+def permit_held_since(permits: list[PermitFacts], on: date) -> date | None:
+    """Since when the person holds a residence permit without a day's break, as known on `on`.
+
+    Renewals and changes of purpose that follow on without a gap continue the spell (DOMAIN.md
+    §8); a permit counts only from its decision date, so the spell starts no earlier than the
+    first decision within it (a permit valid from the application is held once granted, §3).
+    """
+    known = [permit for permit in permits if permit.decision_date <= on]
+    intervals = {permit: permit_validity(permit) for permit in known}
+    spell = _spell_containing(_spells([interval for interval in intervals.values() if interval]), on)
+    if spell is None:
+        return None
+    decided = [permit.decision_date for permit, interval in intervals.items()
+               if interval and _overlaps(interval, spell)]
+    held_from = max(spell[0], min(decided))
+    return held_from if held_from <= on else None
+
+
+def _overlaps(interval, spell) -> bool:
+    first, last = interval
+    return first <= (spell[1] or date.max) and (last is None or last >= spell[0])
+
+
+def registered_since(registrations: list[RegistrationFacts], on: date) -> date | None:
+    """Since when the person is registered in some municipality without a day's break (DOMAIN.md
+    §8 ▶): a deregistration and a registration elsewhere on the same day are one continuous
+    registration, whatever order the registry reported them in; a gap of a day or more is a gap."""
+    intervals = [(registration.registered_on,
+                  registration.deregistered_on - timedelta(days=1) if registration.deregistered_on else None)
+                 for registration in registrations if registration.registered_on <= on]
+    spell = _spell_containing(_spells([(first, last) for first, last in intervals
+                                       if last is None or last >= first]), on)
+    return spell[0] if spell else None
+
+
+def conditions_met_since(bsn_assigned_on: date | None, permits: list[PermitFacts],
+                         registrations: list[RegistrationFacts], on: date) -> date | None:
+    """The day since which all three conditions hold without a break, as known on `on` (§3, §8).
+
+    A move between municipalities on one day or a renewal without a gap does not restart the
+    8-week clock; the answer depends only on the facts, never on the order they were recorded.
+    """
+    if bsn_assigned_on is None or bsn_assigned_on > on:
+        return None
+    permit_since = permit_held_since(permits, on)
+    registration_since = registered_since(registrations, on)
+    if permit_since is None or registration_since is None:
+        return None
+    return max(bsn_assigned_on, permit_since, registration_since)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    """One integration obligation: created by `permit` (the first permit of an obliged kind),
+    starting on `starts_on`; `ended_on` is the first day it no longer held (None: it holds)."""
+
+    number: int
+    permit: PermitFacts
+    starts_on: date
+    ended_on: date | None = None
+
+    @property
+    def regime(self) -> Regime:
+        return regime_for_obligation_start(self.starts_on)
+
+
+def obligation_start_for(permit: PermitFacts, date_of_birth: date) -> date:
+    """The obligation starts on the permit's decision date (Wi2021 art 3), but a person who was
+    under 18 then is treated as obliged from their 18th birthday (DOMAIN.md §8 ▶)."""
+    return max(obligation_start_date(permit), add_years(date_of_birth, ADULT_AGE))
+
+
+def obligations(permits: list[PermitFacts], departures_abroad: list[date], date_of_birth: date,
+                on: date) -> list[Obligation]:
+    """The person's obligations, oldest first, from the facts known on `on` (DOMAIN.md §8 ▶).
+
+    The first permit of an obliged kind creates an obligation. Renewals, extensions and changes
+    of purpose or to a permanent permit continue it. It ends when the person leaves the
+    Netherlands (a deregistration to abroad) or holds no permit for a day; only a permit of an
+    obliged kind decided after that creates a new one.
+    """
+    known = [permit for permit in permits if permit.decision_date <= on]
+    spells = _spells([interval for permit in known if (interval := permit_validity(permit))])
+    found: list[Obligation] = []
+    for permit in sorted(known, key=lambda p: (p.decision_date, p.valid_from)):
+        interval = permit_validity(permit)
+        if interval is None or not permit_obliges(permit):
+            continue
+        if found and (found[-1].ended_on is None or permit.decision_date < found[-1].ended_on):
+            continue  # a renewal or change within an obligation that still holds
+        starts_on = obligation_start_for(permit, date_of_birth)
+        spell = _spell_containing(spells, max(interval[0], min(permit.decision_date, interval[1] or date.max)))
+        endings = [day for day in departures_abroad if day >= permit.decision_date]
+        if spell is not None and spell[1] is not None:
+            endings.append(spell[1] + timedelta(days=1))  # the first day without a permit
+        ended_on = min((day for day in endings if day <= on), default=None)
+        if ended_on is not None and ended_on <= starts_on:
+            continue  # ended before it began (left before turning 18): no obligation
+        found.append(Obligation(len(found) + 1, permit, starts_on, ended_on))
+    return found
+
+
+def state_pension_age(year: int, table: dict[int, tuple[int, int]]) -> tuple[int, int]:
+    """The AOW age (years, months) for a calendar year, from the table setting (DOMAIN.md §8 ⚠);
+    years before the table take its first entry, years after it its last."""
+    years = sorted(table)
+    chosen = max((y for y in years if y <= year), default=years[0])
+    return table[chosen]
+
+
+def has_state_pension_age(date_of_birth: date, on: date, table: dict[int, tuple[int, int]]) -> bool:
+    """Whether the person has reached the AOW age on `on`, by the age of `on`'s calendar year."""
+    years, months = state_pension_age(on.year, table)
+    return on >= add_months(add_years(date_of_birth, years), months)
+
+
 # --- §3 The three conditions and the start-date letter --------------------------------------
 
 
@@ -288,9 +446,10 @@ def days_overdue(ready: date, on: date) -> int:
 def integration_period(
     regime: str, obligation_start: date | None, first_pip_date: date | None
 ) -> tuple[date, date] | None:
-    """Start and end of the 3-year inburgeringstermijn (DOMAIN.md §4).
+    """The 3-year inburgeringstermijn as [first day, anniversary): the anniversary is the first
+    day after the period (DOMAIN.md §4, §8); `period_last_day` gives the day printed "tot en met".
 
-    WI2013 (art 7): from the obligation start date. WI2021 (art 7): from the day after the date
+    WI2013 (art 7): from the obligation start date. Wi2021 (art 11): from the day after the date
     of the first PIP; a revised PIP does not move it, so callers pass the first PIP's date.
     """
     if regime == Regime.WI2013 and obligation_start is not None:
@@ -302,6 +461,12 @@ def integration_period(
     return start, add_years(start, INTEGRATION_PERIOD_YEARS)
 
 
+def period_last_day(period: tuple[date, date]) -> date:
+    """The last day of a period [first day, anniversary): the day before the anniversary, the
+    day letters and pages print as "tot en met" (DOMAIN.md §8)."""
+    return period[1] - timedelta(days=1)
+
+
 def pvt_due_by(obligation_start: date, registered_on: date) -> date:
     """WI2013 art 7(2)(c): the participation statement within 1 year of the later of the
     obligation start and the BRP registration."""
@@ -309,13 +474,13 @@ def pvt_due_by(obligation_start: date, registered_on: date) -> date:
 
 
 def pip_due_by(notice_or_registration: date) -> date:
-    """Besluit inburgering 2021 art 2.2: the PIP within 10 weeks of DUO's notice or the BRP
-    registration."""
+    """Wi2021 art 15-16 (with the Besluit inburgering 2021): the PIP within 10 weeks of DUO's
+    notice or the BRP registration."""
     return notice_or_registration + timedelta(weeks=PIP_DUE_WEEKS)
 
 
 def extension_request_opens(period_end: date) -> date:
-    """WI2021 art 7(3) / WI2013 art 7(3): an extension is requested at most 6 months before
+    """Wi2021 art 12 / WI2013 art 7(3): an extension is requested at most 6 months before
     the end of the period."""
     return add_months(period_end, -EXTENSION_APPLY_MONTHS)
 
@@ -331,8 +496,8 @@ def pvt_applies(regime: str, obligation_start: date) -> bool:
 # --- §5 Routes and the step-by-step plan ----------------------------------------------------
 
 
-# WI2021 art 14 / Besluit inburgering 2021 art 2.3: after three invitations without the person
-# showing up, the municipality may complete the brede intake without them.
+# Wi2021 art 14 (brede intake): after three invitations without the person showing up, the
+# municipality may complete the brede intake without them.
 NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON = 3
 
 # The B1-route's exams: reading, listening, writing and speaking at B1, plus KNM (§5).
@@ -346,7 +511,7 @@ class RouteRequirements:
     map_required: bool
 
 
-# WI2021 art 16 read with DOMAIN.md §5: what a PIP requires for each route unless it deviates.
+# Wi2021 art 15-16 read with DOMAIN.md §5: what a PIP requires for each route unless it deviates.
 ROUTE_REQUIREMENTS = {
     Route.B1: RouteRequirements(B1_EXAMS, pvt_required=True, map_required=True),
     # The bridging course's diploma (fallback: B1 ×4 + KNM); no labour-market module.
@@ -414,6 +579,17 @@ def _steps_for(facts: CaseFacts) -> list[tuple[str, Actor, date | None, bool]]:
             ("ona", Actor.YOU, facts.ona_done_on, ona),
         ]
     return []
+
+
+def voluntary_steps() -> list[Step]:
+    """Voluntary integration (DOMAIN.md §2): no letter and no deadline, a route to the exams,
+    for example for naturalisation or a permanent permit. Nothing is recorded to mark the steps
+    done, so the first is current and the rest follow."""
+    return [
+        Step(1, "voluntary_prepare", Actor.YOU, StepState.CURRENT),
+        Step(2, "voluntary_exams", Actor.YOU, StepState.NEXT),
+        Step(3, "voluntary_use", Actor.YOU, StepState.NEXT),
+    ]
 
 
 def route_steps(facts: CaseFacts) -> list[Step]:

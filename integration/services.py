@@ -5,67 +5,40 @@ change so other apps (the letters) can act after commit.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
-from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from . import rules
-from .choices import DecisionSource
-from .models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from . import case_facts
+from .case_status import CaseStatus, mirror_columns, registry_decision
+from .choices import DecisionSource, Regime
+from .models import ContactMoment, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from .validators import normalise_bsn
 
 # Sent inside the transaction after a newcomer's case state was recomputed.
-# Receivers get `newcomer` (locked, fresh) and must do their own work in the same transaction.
+# Receivers get `newcomer` (locked, fresh) and `status` (the CaseStatus just stored) and must
+# do their own work in the same transaction.
 case_state_changed = Signal()
 
 
-@dataclass(frozen=True)
-class CaseState:
-    conditions_met_on: date | None
-    ready_on: date | None
-    start_letter_owed: bool
-
-
-def compute_case_state(newcomer: Newcomer, on: date) -> CaseState:
-    """Apply the rules to a newcomer's current facts (reads permits, registrations, decisions)."""
-    permit = newcomer.current_permit(on)
-    registration = newcomer.current_registration(on)
-    decision = newcomer.current_decision()
-    decision_facts = decision.facts() if decision else None
-    met = rules.conditions_met_on(
-        newcomer.bsn_assigned_on if newcomer.bsn else None,
-        permit.facts() if permit else None,
-        registration.facts() if registration else None,
-        on,
-    )
-    return CaseState(met, rules.ready_date(met, decision_facts), rules.letter_may_apply(decision_facts))
-
-
-def refresh_case_state(newcomer: Newcomer, on: date | None = None) -> CaseState:
-    """Recompute and store the derived fields of a case; the one place they are written."""
+def refresh_case_state(newcomer: Newcomer, on: date | None = None) -> CaseStatus:
+    """Compute the person's status with `case_status` and store its SQL mirror; the one place
+    the derived columns are written. Call it with the newcomer's row locked, in the transaction
+    that changed a fact, so the columns never disagree with the facts."""
     on = on or timezone.localdate()
-    state = compute_case_state(newcomer, on)
-    previous = Newcomer.objects.filter(pk=newcomer.pk).values_list("conditions_met_on", flat=True).first()
-    if previous and state.conditions_met_on and previous < state.conditions_met_on:
-        # A move or a renewed permit while the conditions kept holding does not restart the
-        # 8-week clock: the conditions have been met since the earlier day.
-        met = previous
-        state = CaseState(met, met if state.ready_on else None, state.start_letter_owed)
-    Newcomer.objects.filter(pk=newcomer.pk).update(
-        conditions_met_on=state.conditions_met_on,
-        ready_on=state.ready_on,
-        start_letter_owed=state.start_letter_owed,
-        updated_at=timezone.now(),
-    )
-    newcomer.conditions_met_on = state.conditions_met_on
-    newcomer.ready_on = state.ready_on
-    newcomer.start_letter_owed = state.start_letter_owed
-    case_state_changed.send(sender=Newcomer, newcomer=newcomer)
-    return state
+    loaded = case_facts.load(newcomer.pk)
+    status = case_facts.status_of_loaded(loaded, on)
+    columns = mirror_columns(status)
+    Newcomer.objects.filter(pk=newcomer.pk).update(**columns, updated_at=timezone.now())
+    for name, value in columns.items():
+        setattr(newcomer, name, value)
+    case_state_changed.send(sender=Newcomer, newcomer=newcomer, status=status)
+    return status
 
 
 def _locked(newcomer: Newcomer) -> Newcomer:
@@ -126,31 +99,89 @@ def record_deregistration(registration: MunicipalRegistration, deregistered_on: 
     return registration
 
 
+def regime_deviation(newcomer: Newcomer, regime: str, on: date | None = None) -> str | None:
+    """The regime the dates call for when `regime` is another one (DOMAIN.md §8 ▶), else None.
+
+    Voluntary integration is a choice, not a matter of dates; without a permit nothing can be
+    checked yet.
+    """
+    if regime == Regime.VOLUNTARY:
+        return None
+    fitting = case_facts.status_for(newcomer.pk, on).regime_by_dates
+    return fitting if fitting is not None and fitting != regime else None
+
+
 def record_decision(newcomer: Newcomer, *, decided_by=None, source=DecisionSource.DUO_STAFF,
-                    **fields) -> ObligationDecision:
+                    regime_override_reason: str = "", **fields) -> ObligationDecision:
+    """Record a decision. Its regime must fit the dates of the obligation (DOMAIN.md §2, §8):
+    recording another one needs an explicit reason, which is stored with the decision (and
+    audited by the caller)."""
     with transaction.atomic():
         locked = _locked(newcomer)
-        decision = ObligationDecision(newcomer=locked, decided_by=decided_by, source=source, **fields)
+        fitting = regime_deviation(locked, fields.get("regime"))
+        if fitting is not None and not regime_override_reason.strip():
+            raise ValidationError({"regime": _(
+                "The dates of this case call for %(fitting)s, not %(regime)s: the obligation started on "
+                "%(start)s. Choose %(fitting)s, or give a reason to deviate.") % {
+                "fitting": Regime(fitting).label, "regime": Regime(fields["regime"]).label,
+                "start": _start_text(locked)}}, code="regime_does_not_fit")
+        decision = ObligationDecision(newcomer=locked, decided_by=decided_by, source=source,
+                                      regime_override_reason=regime_override_reason.strip() if fitting else "",
+                                      **fields)
         decision.full_clean()
         decision.save()
         refresh_case_state(locked)
     return decision
 
 
-def derive_decision_from_registry(newcomer: Newcomer, on: date | None = None) -> ObligationDecision | None:
-    """Record the decision the registry facts imply (DOMAIN.md §2 ▶), if a permit is known.
+def _start_text(newcomer: Newcomer) -> str:
+    status = case_facts.status_for(newcomer.pk)
+    day = status.obligation.starts_on if status.obligation else None
+    return date_format(day) if day else "–"
 
-    Never guesses without a permit: such a person stays "being assessed".
-    """
+
+def derive_decision_from_registry(newcomer: Newcomer, on: date | None = None) -> ObligationDecision | None:
+    """Record the decision the registry facts imply (DOMAIN.md §2, §8 ▶), if a permit is known
+    and the outcome differs from the decision in force. Never guesses without a permit: such a
+    person stays "being assessed"."""
     on = on or timezone.localdate()
-    permit = newcomer.latest_permit()
-    if permit is None:
+    loaded = case_facts.load(newcomer.pk)
+    status = case_facts.status_of_loaded(loaded, on)
+    derived = registry_decision(case_facts.facts_of(loaded), on, case_facts.pension_ages())
+    if derived is None:
         return None
-    regime, outcome, reason = rules.obligation_by_registry(
-        nationality=newcomer.nationality,
-        permit=permit.facts(),
-        date_of_birth=newcomer.date_of_birth,
-        state_pension_age=settings.STATE_PENSION_AGE,
-    )
+    regime, outcome, reason = derived
+    current = status.decision
+    if current is not None and (current.regime, current.outcome, current.reason) == (regime, outcome, reason):
+        return None
     return record_decision(newcomer, regime=regime, outcome=outcome, reason=reason, decided_on=on,
                            source=DecisionSource.REGISTRY_FEED)
+
+
+def rederive_case(newcomer: Newcomer, on: date | None = None) -> CaseStatus:
+    """Time passed (a birthday, a permit's end, the 8 weeks): derive the case again, as a fact
+    change would. A decision that came from the registry feed is derived again too (a person
+    who turns 18 becomes obliged, DOMAIN.md §8); a staff decision stays as DUO made it."""
+    on = on or timezone.localdate()
+    with transaction.atomic():
+        locked = _locked(newcomer)
+        status = case_facts.status_for(locked.pk, on)
+        if status.decision is not None and status.decision.source == DecisionSource.REGISTRY_FEED:
+            derive_decision_from_registry(locked, on)
+        return refresh_case_state(locked, on)
+
+
+def cases_to_rederive(on: date, batch_size: int = 500, after_id: int = 0):
+    """People whose status changes by `on` without a new fact, found by `newcomer_review_idx`."""
+    return (Newcomer.objects.filter(case_review_on__lte=on, pk__gt=after_id).order_by("pk")
+            .values_list("pk", flat=True)[:batch_size])
+
+
+def record_contact(newcomer: Newcomer, *, contacted_on: date, subject: str, note: str, recorded_by) -> ContactMoment:
+    """A person contacted DUO (about a missing letter, for example), recorded by DUO staff."""
+    with transaction.atomic():
+        contact = ContactMoment(newcomer=newcomer, contacted_on=contacted_on, subject=subject, note=note,
+                                recorded_by=recorded_by)
+        contact.full_clean()
+        contact.save()
+    return contact

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from .case_status import NextAction
 from .choices import Route
 
 
@@ -28,8 +29,8 @@ STEP_TEXTS = {
     ),
     "intake": StepText(
         _("Broad intake with your municipality"),
-        _("Your municipality invites you for an interview and a learnability test. Go to the "
-          "appointment: if you do not come, you can be fined."),
+        _("Your municipality invites you for the brede intake: an interview and a learnability test. "
+          "Go to the appointments: if you do not come, you can be fined."),
     ),
     "pip": StepText(
         _("Your personal plan (PIP)"),
@@ -65,6 +66,19 @@ STEP_TEXTS = {
         _("You have completed your integration"),
         _("DUO checks that you did everything and lets you know."),
     ),
+    "voluntary_prepare": StepText(
+        _("Prepare for the exams"),
+        _("Study on your own or follow lessons at a school. There is no deadline: you choose when you are ready."),
+    ),
+    "voluntary_exams": StepText(
+        _("Take the integration exams"),
+        _("You register for the exams yourself at DUO. You need them for example for Dutch citizenship "
+          "(naturalisation) or a permanent residence permit."),
+    ),
+    "voluntary_use": StepText(
+        _("Use your diploma"),
+        _("With the integration diploma you can apply for naturalisation or a permanent residence permit."),
+    ),
 }
 
 
@@ -91,6 +105,41 @@ ROUTE_TEXTS = {
           "activities in your neighbourhood. You finish with a final interview and a certificate."),
     ),
 }
+
+
+# What the person must do next (or who else acts), per `case_status.NextAction`.
+ACTION_TEXTS = {
+    NextAction.CONTACT_MUNICIPALITY: _("Old rules apply to you. Contact your municipality with any question about "
+                                       "your integration."),
+    NextAction.NOTHING: _("You do not have to do anything."),
+    NextAction.TAKE_EXAMS_VOLUNTARILY: _("Prepare for the integration exams and take them when you are ready. "
+                                         "There is no deadline."),
+    NextAction.GET_BSN: _("You get a citizen service number (BSN) when you register at your municipality. "
+                          "Ask your municipality if you have registered but have no BSN yet."),
+    NextAction.GET_PERMIT: _("The IND decides on your residence permit. You do not have to do anything for "
+                             "this letter until then."),
+    NextAction.REGISTER: _("Register at the municipality where you live (the town hall). Make an appointment "
+                           "with your municipality; bring your passport or residence document."),
+    NextAction.WAIT_FOR_DECISION: _("DUO is assessing whether you have to integrate. You do not have to do "
+                                    "anything now; you will hear from DUO."),
+    NextAction.WAIT_FOR_LETTER: _("DUO is sending you the letter with your start date. You do not have to do "
+                                  "anything now."),
+    NextAction.CONTACT_DUO_LETTER: _("Contact DUO: your letter is late."),
+    NextAction.WAIT_FOR_INVITATION: _("Your municipality invites you for the brede intake: an interview and a "
+                                      "learnability test. You will receive an invitation."),
+    NextAction.GO_TO_INTAKE: _("Go to your intake appointment. Can you not come? Contact your municipality "
+                               "before the appointment."),
+    NextAction.WAIT_FOR_PIP: _("Your municipality writes your personal plan (PIP). You will hear from them."),
+    NextAction.FOLLOW_ROUTE: _("Follow your route and take the exams your plan names, before the end of your "
+                               "integration period."),
+    NextAction.CONTACT_DUO_PERIOD_ENDED: _("Your integration period has ended. Contact DUO about the state of your "
+                                           "integration obligation: what you still have to do, and whether you "
+                                           "can get more time."),
+}
+
+
+def action_text(action: str):
+    return ACTION_TEXTS[NextAction(action)]
 
 
 def route_text(route: str) -> StepText:

@@ -21,7 +21,6 @@ from .storage import letter_storage
 
 class LetterKind(models.TextChoices):
     START_DATE = "START_DATE", _("start-date letter")
-    # Room for what follows: intake invitations (municipality) and the WI2021 period letter.
     INTAKE_INVITATION = "INTAKE_INVITATION", _("invitation to the brede intake")
     PERIOD = "PERIOD", _("integration period letter")
 
@@ -58,7 +57,10 @@ class Letter(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=LetterKind.choices)
     newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="letters",
                                  verbose_name=_("newcomer"))
-    # The obligation the letter is about; with `newcomer` and `kind` it identifies the letter.
+    # The obligation the letter is about (a person may have a second one after leaving the
+    # country, DOMAIN.md §8); with `newcomer` and `kind` it identifies a start-date letter.
+    obligation_number = models.PositiveSmallIntegerField(_("obligation number"), default=1)
+    # The act stated in the letter, fixed when it is rendered.
     regime = models.CharField(_("regime"), max_length=10, choices=Regime.choices)
     reference = models.CharField(_("reference (ons kenmerk)"), max_length=20, unique=True, editable=False)
     status = models.CharField(_("status"), max_length=10, choices=LetterStatus.choices,
@@ -94,9 +96,14 @@ class Letter(models.Model):
             # Exactly one start-date letter per person and obligation (DOMAIN.md §3); a
             # correction is a separate letter, a cancelled one no longer counts.
             models.UniqueConstraint(
-                fields=["newcomer", "kind", "regime"],
+                fields=["newcomer", "kind", "obligation_number"],
                 condition=Q(kind=LetterKind.START_DATE, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
                 name="letter_one_start_date_letter_per_obligation",
+            ),
+            # A letter is corrected once (a correction of the correction corrects the new one).
+            models.UniqueConstraint(
+                fields=["corrects"], condition=Q(corrects__isnull=False) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_correction_per_letter",
             ),
             # One invitation letter per appointment, one period letter per person (WI2021).
             models.UniqueConstraint(

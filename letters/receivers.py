@@ -8,5 +8,5 @@ from . import services
 
 
 @receiver(case_state_changed)
-def request_start_letter_when_ready(sender, newcomer, **kwargs):
-    services.request_start_letter(newcomer)
+def request_start_letter_when_ready(sender, newcomer, status, **kwargs):
+    services.request_start_letter(newcomer, status)

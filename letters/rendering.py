@@ -26,7 +26,7 @@ from django.utils import formats, timezone, translation
 from integration.choices import Regime, Route
 from integration.models import IntakeKind
 from integration.plans import current_plan, first_plan, integration_period_of
-from integration.rules import integration_period
+from integration.rules import integration_period, period_last_day
 
 from .models import Letter, LetterKind
 
@@ -144,12 +144,17 @@ def _address_lines(letter: Letter) -> list[str]:
 
 
 def _next_step(letter: Letter) -> dict:
-    """What happens after this letter under the person's act (DOMAIN.md §1, §4)."""
+    """What happens after this letter under the person's act (DOMAIN.md §1, §4, §8).
+
+    A WI2013 period runs three years from the start date; a letter never states a deadline that
+    has already passed as if it still lay ahead: it says the period ended and what that means.
+    """
     if letter.regime == Regime.WI2021:
         return {"regime_name": "Wet inburgering 2021"}
     if letter.regime == Regime.WI2013:
-        _, period_end = integration_period(Regime.WI2013, letter.start_date, None)
-        return {"regime_name": "Wet inburgering 2013", "period_end": dutch_date(period_end)}
+        last_day = period_last_day(integration_period(Regime.WI2013, letter.start_date, None))
+        return {"regime_name": "Wet inburgering 2013", "period_last_day": dutch_date(last_day),
+                "period_ended": last_day < letter.letter_date}
     raise LetterRenderingError(f"letter {letter.reference}: no start-date letter under {letter.regime}")
 
 
@@ -170,6 +175,7 @@ def start_date_context(letter: Letter) -> dict:
         "regime": letter.regime,
         "corrects": corrects and {"reference": corrects.reference,
                                   "letter_date": dutch_date(corrects.letter_date) if corrects.letter_date else ""},
+        "objection_address": settings.OBJECTION_ADDRESS,
         **_next_step(letter),
     }
 
@@ -227,9 +233,10 @@ def period_context(letter: Letter) -> dict:
     latest = current_plan(letter.newcomer)
     return {
         **_common_context(letter, "Uw inburgeringstermijn", settings.LETTER_SENDER),
+        "objection_address": settings.OBJECTION_ADDRESS,
         "pip_date": dutch_date(plan.plan_date),
         "period_start": dutch_date(period[0]),
-        "period_end": dutch_date(period[1]),
+        "period_last_day": dutch_date(period_last_day(period)),
         "route_name": _ROUTE_NAMES.get(latest.route, latest.get_route_display()),
     }
 

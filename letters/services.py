@@ -20,13 +20,17 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from integration import case_facts
+from integration.case_status import CaseStatus
 from integration.models import IntakeStatus, Newcomer
-from integration.services import compute_case_state
+from integration.services import refresh_case_state
 
 from .models import Letter, LetterEvent, LetterKind, LetterStatus
 from .storage import letter_storage
@@ -50,35 +54,65 @@ def record_event(letter: Letter, event: str, detail: str = "") -> None:
 # --- Requesting -----------------------------------------------------------------------------
 
 
-def active_start_letter(newcomer: Newcomer, regime: str) -> Letter | None:
+def active_start_letter(newcomer: Newcomer, obligation_number: int) -> Letter | None:
     return (
-        Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE, regime=regime, corrects__isnull=True)
+        Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE, obligation_number=obligation_number,
+                              corrects__isnull=True)
         .exclude(status=LetterStatus.CANCELLED)
         .first()
     )
 
 
-def request_start_letter(newcomer: Newcomer) -> Letter | None:
+def request_start_letter(newcomer: Newcomer, status: CaseStatus) -> Letter | None:
     """Make sure a ready person has a start-date letter on its way; cancel one that is no
-    longer due. Runs inside the caller's transaction, with the newcomer row locked."""
-    decision = newcomer.current_decision()
-    if newcomer.ready_on is None or decision is None:
-        # Locked (the newcomer first, then the letter, as everywhere) so a worker cannot move
-        # the letter on between this read and the cancellation.
-        for letter in Letter.objects.select_for_update().filter(
-                newcomer=newcomer, kind=LetterKind.START_DATE,
-                status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
-            cancel(letter, "no longer ready before issuance")
+    longer due. Runs inside the caller's transaction, with the newcomer row locked, right after
+    `status` was computed and stored."""
+    if status.ready_on is None or status.obligation is None or status.letter is not None:
+        if status.letter is None:
+            # Locked (the newcomer first, then the letter, as everywhere) so a worker cannot
+            # move the letter on between this read and the cancellation.
+            for letter in Letter.objects.select_for_update().filter(
+                    newcomer=newcomer, kind=LetterKind.START_DATE, corrects__isnull=True,
+                    status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
+                cancel(letter, "no longer ready before issuance")
+        _keep_requested_flag(newcomer, status.letter is not None or (
+            status.obligation is not None and active_start_letter(newcomer, status.obligation.number) is not None))
         return None
-    letter = active_start_letter(newcomer, decision.regime)
+    letter = active_start_letter(newcomer, status.obligation.number)
     if letter is None:
-        letter = Letter.objects.create(newcomer=newcomer, kind=LetterKind.START_DATE, regime=decision.regime)
+        letter = Letter.objects.create(newcomer=newcomer, kind=LetterKind.START_DATE, regime=status.decision.regime,
+                                       obligation_number=status.obligation.number)
         record_event(letter, "queued")
         transaction.on_commit(lambda: enqueue(letter.pk))
-    if not newcomer.start_letter_requested:
-        _mark_start_letter_requested(newcomer.pk, True)
-        newcomer.start_letter_requested = True
+    _keep_requested_flag(newcomer, True)
     return letter
+
+
+def request_correction(newcomer: Newcomer) -> Letter:
+    """Correct the issued start-date letter: a new letter that refers to the old one and states
+    the start date and act the facts give now (DOMAIN.md §3). Refused when nothing differs or a
+    correction is already on its way. Runs in the caller's transaction."""
+    locked = Newcomer.objects.select_for_update().get(pk=newcomer.pk)
+    status = case_facts.status_for(locked.pk)
+    if not status.needs_correction:
+        raise ValidationError(_("The letter states what the facts say; there is nothing to correct."),
+                              code="nothing_to_correct")
+    latest = (Letter.objects.filter(newcomer=locked, kind=LetterKind.START_DATE,
+                                    obligation_number=status.obligation.number, status=LetterStatus.ISSUED)
+              .order_by("-issued_at", "-pk").first())
+    correction = Letter.objects.create(newcomer=locked, kind=LetterKind.START_DATE, corrects=latest,
+                                       regime=status.decision.regime, obligation_number=status.obligation.number)
+    record_event(correction, "queued", f"corrects {latest.reference}")
+    Newcomer.objects.filter(pk=locked.pk).update(correction_requested=True)
+    refresh_case_state(locked)
+    transaction.on_commit(lambda: enqueue(correction.pk))
+    return correction
+
+
+def _keep_requested_flag(newcomer: Newcomer, requested: bool) -> None:
+    if newcomer.start_letter_requested != requested:
+        _mark_start_letter_requested(newcomer.pk, requested)
+        newcomer.start_letter_requested = requested
 
 
 def _mark_start_letter_requested(newcomer_id: int, requested: bool) -> None:
@@ -139,23 +173,32 @@ def publish(task, *args) -> None:
 NO_LONGER_READY = "no longer ready before issuance (permit, registration or decision changed)"
 
 
-def _not_ready_reason(letter: Letter, *, derive: bool = True) -> str | None:
-    """Re-check now: a start-date letter goes out only while the person is still ready, an
-    invitation only while its appointment is still planned.
-
-    With `derive`, the rules run again on the person's facts (they may have lapsed with time,
-    a permit's end date passing). Without it, the stored ready date is trusted: every change
-    of a fact updates it under the same newcomer lock the caller holds, so it is as current as
-    the facts for anything recorded since the claim, at a fraction of the cost.
-    """
+def _not_ready_reason(letter: Letter) -> str | None:
+    """Re-check with the stored case state: a start-date letter goes out only while the person
+    is still ready, an invitation only while its appointment is still planned. Every change of a
+    fact updates the stored ready date under the same newcomer lock the caller holds, so it is
+    as current as the facts for anything recorded since the claim, at a fraction of the cost of
+    deriving the status again."""
     if letter.kind == LetterKind.INTAKE_INVITATION:
         still_planned = letter.intake.status == IntakeStatus.PLANNED
         return None if still_planned else "the appointment was cancelled or moved before issuance"
-    if letter.kind != LetterKind.START_DATE:
-        return None
-    ready_on = compute_case_state(letter.newcomer, timezone.localdate()).ready_on if derive else (
-        letter.newcomer.ready_on)
-    return NO_LONGER_READY if ready_on is None else None
+    if letter.kind == LetterKind.START_DATE and letter.corrects_id is None and letter.newcomer.ready_on is None:
+        return NO_LONGER_READY
+    return None
+
+
+def _start_letter_status(letter: Letter) -> tuple[str | None, CaseStatus | None]:
+    """The claim's check of a start-date letter, from the status derived again now (the facts
+    may have lapsed with time, a permit's end date passing): the reason it must not go out, or
+    the status whose start date and act it will state."""
+    status = case_facts.status_for(letter.newcomer_id)
+    if status.obligation is None or status.obligation.number != letter.obligation_number:
+        return NO_LONGER_READY, None
+    if letter.corrects_id is None and status.ready_on is None:
+        return NO_LONGER_READY, None
+    if letter.corrects_id is not None and not status.obliged:
+        return "no longer obliged: there is no start date to correct", None
+    return None, status
 
 
 def _lease_expired(letter: Letter) -> bool:
@@ -163,18 +206,14 @@ def _lease_expired(letter: Letter) -> bool:
     return letter.rendering_started_at is None or letter.rendering_started_at < timezone.now() - lease
 
 
-def _lock(letter_id: int, *, with_facts: bool = True) -> Letter:
+def _lock(letter_id: int) -> Letter:
     """Lock the person, then the letter, inside the caller's transaction.
 
     Every write to a person's conditions locks the newcomer row first (integration.services), so
     holding it here means the readiness re-checked below cannot change before we commit; taking
     the locks in that same order everywhere keeps workers and case updates from deadlocking.
     """
-    newcomer = Newcomer.objects.select_for_update(of=("self",))
-    if with_facts:
-        # The facts are read once here for the readiness check, the start date and the address.
-        newcomer = newcomer.prefetch_related("permits", "registrations", "decisions")
-    newcomer = newcomer.get(letters__pk=letter_id)
+    newcomer = Newcomer.objects.select_for_update(of=("self",)).get(letters__pk=letter_id)
     letter = Letter.objects.select_for_update().get(pk=letter_id)
     letter.newcomer = newcomer
     return letter
@@ -187,18 +226,22 @@ def _claim(letter_id: int) -> tuple[Outcome | None, Letter | None]:
             return Outcome.ALREADY_DONE, None
         if letter.status == LetterStatus.RENDERING and not _lease_expired(letter):
             return Outcome.BUSY, None
-        reason = _not_ready_reason(letter)
+        reason, status = (_start_letter_status(letter) if letter.kind == LetterKind.START_DATE
+                          else (_not_ready_reason(letter), None))
         if reason:
             cancel(letter, reason)
             return Outcome.CANCELLED, None
-        permit = letter.newcomer.current_permit()
         letter.status = LetterStatus.RENDERING
         letter.attempts += 1
         letter.rendering_started_at = timezone.now()
         letter.letter_date = timezone.localdate()
-        letter.start_date = permit.decision_date if permit else None
+        if status is not None:
+            # What the start-date letter states comes from the case status: the start of the
+            # obligation (the permit that created it, DOMAIN.md §8) and the act in force.
+            letter.start_date = status.start_date
+            letter.regime = status.decision.regime
         letter.save(update_fields=["status", "attempts", "rendering_started_at", "letter_date", "start_date",
-                                   "updated_at"])
+                                   "regime", "updated_at"])
         record_event(letter, "rendering", f"attempt {letter.attempts}")
         return None, letter
 
@@ -217,11 +260,11 @@ def _fail(letter_id: int, attempt: int, error: str) -> None:
 def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome:
     with transaction.atomic():
         # The claim checked the facts moments ago; what changed since went through the services
-        # and is in the stored case state (see _not_ready_reason).
-        letter = _lock(letter_id, with_facts=False)
+        # and is in the stored case state.
+        letter = _lock(letter_id)
         if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
             return Outcome.LOST_LEASE
-        reason = _not_ready_reason(letter, derive=False)
+        reason = _not_ready_reason(letter)
         if reason:
             cancel(letter, reason)
             return Outcome.CANCELLED
@@ -237,11 +280,20 @@ def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> Outcome
         letter.last_error = ""
         letter.save()
         if letter.kind == LetterKind.START_DATE:
-            Newcomer.objects.filter(pk=letter.newcomer_id).update(start_letter_issued_on=letter.letter_date)
+            _record_stated_letter(letter)
         record_event(letter, "issued")
         if letter.newcomer.email:
             transaction.on_commit(lambda: _notify_now_or_later(letter.pk))
         return Outcome.ISSUED
+
+
+def _record_stated_letter(letter: Letter) -> None:
+    """What the person now holds in writing, for the case status (under the newcomer lock)."""
+    Newcomer.objects.filter(pk=letter.newcomer_id).update(
+        issued_letter_date=letter.letter_date, issued_letter_start_date=letter.start_date,
+        issued_letter_regime=letter.regime, issued_letter_obligation=letter.obligation_number,
+        correction_requested=False)
+    refresh_case_state(letter.newcomer)
 
 
 def issue(letter_id: int) -> Outcome:
@@ -348,8 +400,6 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
 
     Works in id-ordered batches so memory stays bounded whatever the backlog.
     """
-    from integration.services import refresh_case_state
-
     batch_size = batch_size or settings.LETTER_SWEEP_BATCH_SIZE
     counts = {"requested": 0, "dispatched": 0, "issued": 0}
     dispatch = issue if run_now else enqueue

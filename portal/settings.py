@@ -14,7 +14,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
+from integration.case_status import DEFAULT_STATE_PENSION_AGES
 from portal.digid.oidc import providers_from_environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -240,6 +242,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "letters.tasks.sweep_due_letters",
         "schedule": timedelta(minutes=env.int("LETTER_SWEEP_MINUTES", default=5)),
     },
+    # Birthdays, permit end dates, the 8 weeks and periods running out (DOMAIN.md §8).
+    "rederive-cases": {
+        "task": "integration.tasks.rederive_cases_due_today",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
 
 # --- Letters --------------------------------------------------------------------------------
@@ -264,8 +271,15 @@ LETTER_SENDER = {
 # --- Uncertain domain facts (DOMAIN.md marks them ⚠: settings, not constants) -----------------
 DUO_LOAN_MAXIMUM_EUR = env.int("DUO_LOAN_MAXIMUM_EUR", default=10_000)
 EXTENSION_CHILDBIRTH_WEEKS = env.int("EXTENSION_CHILDBIRTH_WEEKS", default=16)
-# The AOW (state pension) age moves with life expectancy; the obligation ends there.
-STATE_PENSION_AGE = env.int("STATE_PENSION_AGE", default=67)
+# DOMAIN.md §8 ⚠: the AOW age by calendar year, as {year: (years, months)}. Override with
+# STATE_PENSION_AGE_TABLE as JSON, e.g. {"2028": [67, 3], "2029": [67, 3]}.
+STATE_PENSION_AGE_TABLE = (
+    {int(year): tuple(age) for year, age in env.json("STATE_PENSION_AGE_TABLE").items()}
+    if env.str("STATE_PENSION_AGE_TABLE", default="") else DEFAULT_STATE_PENSION_AGES
+)
+# DOMAIN.md §8 ⚠: where objections (bezwaar) against DUO's letters go.
+OBJECTION_ADDRESS = env.str("OBJECTION_ADDRESS",
+                            default="DUO, Servicecentrum Inburgering, Postbus 764, 9700 AT Groningen")
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

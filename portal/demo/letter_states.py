@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 
 from django.utils import timezone
 
+from integration import case_facts
 from integration.models import Newcomer
 from letters import services as letter_services
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
@@ -39,10 +40,11 @@ class IssueResult:
 
 
 def start_letter(newcomer: Newcomer) -> Letter | None:
-    decision = newcomer.current_decision()
-    if decision is None:
+    """The start-date letter of the person's current obligation, if one was requested."""
+    status = case_facts.status_for(newcomer.pk)
+    if status.obligation is None:
         return None
-    return letter_services.active_start_letter(newcomer, decision.regime)
+    return letter_services.active_start_letter(newcomer, status.obligation.number)
 
 
 def ensure_start_letter_issued(newcomer: Newcomer) -> IssueResult:

@@ -2,8 +2,9 @@
 
 The mix follows what a running portal holds: most people have their start-date letter, some
 wait for a condition, some are ready with a letter in the queue and a few are overdue. Facts
-are drawn at random (seeded); the derived case columns are then computed with the same rule
-functions the services use, so the rows are what `refresh_case_state` would have written.
+are drawn at random (seeded); the decision is what the registry feed derives from them
+(`case_status.registry_decision`) and the derived case columns are the SQL mirror of the
+person's `case_status` (`mirror_columns`), so the rows are what the services would have stored.
 """
 
 from __future__ import annotations
@@ -12,17 +13,40 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from operator import itemgetter
 
 from integration import rules
+from integration.case_status import (
+    CaseFacts,
+    CaseStatus,
+    DecisionRecord,
+    PermitRecord,
+    RegistrationRecord,
+    StatedLetter,
+    case_status,
+    mirror_columns,
+    registry_decision,
+)
 from integration.choices import DecisionSource, Language, PurposeOfStay
 from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
 
+# The stored case state of a newcomer: the keys of `case_status.mirror_columns`, in this order.
+MIRROR_COLUMNS = (
+    "conditions_met_on", "ready_on", "letter_clock_on", "start_letter_issued_on", "start_letter_owed",
+    "obligation_start_on", "obligation_number", "case_regime", "case_phase", "start_letter_needs_correction",
+    "current_municipality_id", "municipal_stage", "pip_due_on", "case_review_on",
+)
+# What the issued start-date letter stated, as the letters app records it when it issues one.
+ISSUED_LETTER_COLUMNS = (
+    "issued_letter_date", "issued_letter_start_date", "issued_letter_regime", "issued_letter_obligation",
+    "correction_requested",
+)
 # Column order of every table, by Django attname. The writer checks these against the models,
 # so a field added later fails loudly instead of loading rows without it.
 NEWCOMER_COLUMNS = (
     "id", "public_id", "given_names", "surname", "date_of_birth", "nationality", "preferred_language",
-    "email", "bsn", "bsn_assigned_on", "conditions_met_on", "ready_on", "start_letter_owed",
-    "start_letter_issued_on", "start_letter_requested", "created_at", "updated_at",
+    "email", "bsn", "bsn_assigned_on", *MIRROR_COLUMNS, *ISSUED_LETTER_COLUMNS, "start_letter_requested",
+    "created_at", "updated_at",
 )
 PERMIT_COLUMNS = (
     "id", "newcomer_id", "residence_title", "article", "purpose", "decision_date", "valid_from",
@@ -30,14 +54,14 @@ PERMIT_COLUMNS = (
 )
 REGISTRATION_COLUMNS = (
     "id", "newcomer_id", "municipality_id", "street", "house_number", "postcode", "town",
-    "registered_on", "deregistered_on", "created_at",
+    "registered_on", "deregistered_on", "moved_abroad", "created_at",
 )
 DECISION_COLUMNS = (
-    "id", "newcomer_id", "regime", "outcome", "reason", "note", "decided_on", "source", "decided_by_id",
-    "created_at",
+    "id", "newcomer_id", "regime", "outcome", "reason", "note", "decided_on", "source",
+    "regime_override_reason", "decided_by_id", "created_at",
 )
 LETTER_COLUMNS = (
-    "id", "public_id", "kind", "newcomer_id", "regime", "reference", "status", "corrects_id",
+    "id", "public_id", "kind", "newcomer_id", "obligation_number", "regime", "reference", "status", "corrects_id",
     "start_date", "letter_date", "attempts", "last_error", "cancel_reason", "pdf", "sha256",
     "page_count", "queued_at", "rendering_started_at", "issued_at", "email_sent_at", "updated_at",
     "intake_id",
@@ -54,6 +78,9 @@ DEFAULT_OVERDUE_FRACTION = 0.02
 WI2013_SHARE_OF_ISSUED = 0.2
 
 ISSUED, WAITING, QUEUED, OVERDUE = "issued", "waiting", "queued", "overdue"
+
+_NO_LETTER_STATED = (None, None, "", None, False)  # ISSUED_LETTER_COLUMNS without an issued letter
+_mirror_values = itemgetter(*MIRROR_COLUMNS)
 
 # Nationals of these countries are obliged when the permit and purpose are (not EU/EEA/Swiss,
 # not Turkish, whose obligation depends on the act).
@@ -78,6 +105,7 @@ class Place:
     street: str
     postcode_digits: str
     town: str
+    municipality_name: str = ""
 
 
 @dataclass
@@ -117,12 +145,12 @@ class RowFactory:
     """Draws newcomers with their permits, registrations, decisions and letters."""
 
     def __init__(self, *, rng: random.Random, today: date, now: datetime, places: list[Place],
-                 overdue_fraction: float, state_pension_age: int):
+                 overdue_fraction: float, pension_ages: dict[int, tuple[int, int]]):
         self.rng = rng
         self.today = today
         self.now = now
         self.places = places
-        self.state_pension_age = state_pension_age
+        self.pension_ages = pension_ages
         self.thresholds = []
         total = 0.0
         for category, fraction in ((OVERDUE, overdue_fraction), (WAITING, WAITING_FRACTION),
@@ -162,6 +190,9 @@ class RowFactory:
             decided = registered - timedelta(days=rng.randint(0, 60))
         return decided, decided - timedelta(days=rng.randint(0, 30)), registered
 
+    def _status(self, facts: CaseFacts) -> CaseStatus:
+        return case_status(facts, self.today, now=self.now, pension_ages=self.pension_ages)
+
     def chunk(self, count: int, first_ids: dict[str, int], bsns) -> Chunk:
         rows = Chunk()
         rng, now, today = self.rng, self.now, self.today
@@ -181,69 +212,126 @@ class RowFactory:
             valid_until = today + timedelta(days=rng.randint(180, 1800))  # renewed where needed
             permit = rules.PermitFacts(rules.vw_article_for_residence_title(title), purpose, decided,
                                        valid_from, valid_until)
-            registration = rules.RegistrationFacts(registered) if registered else None
-            regime, outcome, reason = rules.obligation_by_registry(
-                nationality=nationality, permit=permit, date_of_birth=date_of_birth,
-                state_pension_age=self.state_pension_age,
-            )
-            decision = rules.DecisionFacts(regime, outcome)
-            met = rules.conditions_met_on(bsn_on, permit, registration, today)
-            ready = rules.ready_date(met, decision)
-            owed = rules.letter_may_apply(decision)
+            place = rng.choice(self.places) if registered else None
+            registrations = (RegistrationRecord(
+                registration_id, rules.RegistrationFacts(registered), place.municipality_id,
+                place.municipality_name),) if place else ()
+            facts = CaseFacts(date_of_birth=date_of_birth, nationality=nationality, bsn_assigned_on=bsn_on,
+                              permits=(PermitRecord(permit_id, permit),), registrations=registrations)
+            # What the registry feed derives (the 18th birthday, the AOW table), recorded on the
+            # permit's decision date; the generated people are adults then, so it never changes.
+            regime, outcome, reason = registry_decision(facts, today, self.pension_ages)
+            facts = CaseFacts(date_of_birth=date_of_birth, nationality=nationality, bsn_assigned_on=bsn_on,
+                              permits=facts.permits, registrations=registrations,
+                              decisions=(DecisionRecord(decision_id, regime, outcome, reason, decided,
+                                                        DecisionSource.REGISTRY_FEED),))
 
             letter = None
-            issued_on = None
-            if ready is not None and category != WAITING:
-                letter, issued_on = self._letter(letter_id, newcomer_id, regime, category, ready, decided)
+            if category == ISSUED:
+                status, letter = self._issued(facts, letter_id, newcomer_id)
+            else:
+                status = self._status(facts)
+                if status.ready_on is not None and category != WAITING:
+                    letter = self._unissued_letter(letter_id, newcomer_id, status, category)
+            if letter is not None:
+                rows.letters.append(letter)
                 letter_id += 1
-            actual = ISSUED if issued_on else (
-                OVERDUE if rules.is_overdue(ready, None, today) else QUEUED if ready else WAITING)
+            actual = ISSUED if status.letter else (
+                WAITING if status.conditions_met_on is None else OVERDUE if status.overdue else QUEUED)
             rows.categories[actual] = rows.categories.get(actual, 0) + 1
 
+            stated = status.letter
             rows.newcomers.append((
                 newcomer_id, uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(_GIVEN_NAMES),
                 rng.choice(_SURNAMES), date_of_birth, nationality, rng.choice(_LANGUAGES),
                 f"nieuwkomer{newcomer_id}@example.org" if rng.random() < 0.6 else "",
-                bsn, bsn_on, met, ready, owed, issued_on, letter is not None, now, now,
+                bsn, bsn_on, *_mirror_values(mirror_columns(status)),
+                *((stated.issued_on, stated.start_date, stated.regime, stated.obligation_number,
+                   stated.correction_requested) if stated else _NO_LETTER_STATED),
+                letter is not None, now, now,
             ))
             rows.permits.append((permit_id, newcomer_id, title, permit.article, purpose, decided, valid_from,
                                  valid_until, None, now))
-            if registered:
-                place = rng.choice(self.places)
+            if place:
                 rows.registrations.append((
                     registration_id, newcomer_id, place.municipality_id, place.street,
                     str(rng.randint(1, 250)), f"{place.postcode_digits} {rng.choice(_POSTCODE_LETTERS)}",
-                    place.town, registered, None, now,
+                    place.town, registered, None, False, now,
                 ))
                 registration_id += 1
             rows.decisions.append((decision_id, newcomer_id, regime, outcome, reason, "", decided,
-                                   DecisionSource.REGISTRY_FEED, None, now))
-            if letter:
-                rows.letters.append(letter)
+                                   DecisionSource.REGISTRY_FEED, "", None, now))
             newcomer_id += 1
             permit_id += 1
             decision_id += 1
         return rows
 
-    def _letter(self, letter_id, newcomer_id, regime, category, ready, obligation_start):
-        """A start-date letter row and the day it was issued (None when not issued)."""
+    def _issued(self, facts: CaseFacts, letter_id: int, newcomer_id: int) -> tuple[CaseStatus, tuple | None]:
+        """The status of a person whose start-date letter was issued, and that letter's row.
+
+        The letter states what the status before it says (the ready date and the obligation's
+        start, with the act of the decision), and the status with the letter is what gets stored.
+        Those dates do not depend on the letter, so `_guess` works them out from the facts drawn
+        and the one status computed confirms them: a person costs one `case_status` call instead
+        of two. Should the rules see it otherwise, the status without the letter is computed and
+        the letter follows that.
+        """
+        if not rules.letter_applies(facts.decisions[0].facts()) or not facts.registrations:
+            return self._status(facts), None
+        ready, start = self._guess(facts)
+        offset = self.rng.randint(0, 50)
+        if ready <= self.today:
+            status = self._with_letter(facts, ready, start, offset)
+            if status.ready_on == ready and status.start_date == start:
+                return status, self._issued_letter(letter_id, newcomer_id, status)
+        before = self._status(facts)
+        if before.ready_on is None or before.start_date is None:
+            return before, None
+        status = self._with_letter(facts, before.ready_on, before.start_date, offset)
+        return status, self._issued_letter(letter_id, newcomer_id, status)
+
+    @staticmethod
+    def _guess(facts: CaseFacts) -> tuple[date, date]:
+        """(ready date, obligation start) of an obliged person as drawn: one permit that holds,
+        one registration and a BSN, so the conditions hold from the last of their dates; the
+        obligation starts on the permit's decision date or the 18th birthday (DOMAIN.md §8)."""
+        permit = facts.permits[0].facts
+        start = rules.obligation_start_for(permit, facts.date_of_birth)
+        return max(facts.bsn_assigned_on, permit.decision_date, facts.registrations[0].facts.registered_on,
+                   start), start
+
+    def _with_letter(self, facts: CaseFacts, ready: date, start: date, offset: int) -> CaseStatus:
+        letter_date = min(self.today, ready + timedelta(days=offset))
+        stated = StatedLetter(letter_date, start, facts.decisions[0].regime)
+        return self._status(CaseFacts(
+            date_of_birth=facts.date_of_birth, nationality=facts.nationality, bsn_assigned_on=facts.bsn_assigned_on,
+            permits=facts.permits, registrations=facts.registrations, decisions=facts.decisions, letter=stated))
+
+    def _issued_letter(self, letter_id: int, newcomer_id: int, status: CaseStatus) -> tuple:
+        """The row of the issued start-date letter `status.letter` describes."""
+        stated = status.letter
         reference = load_reference(letter_id)
-        queued_at = _morning(ready)
+        queued_at = _morning(status.ready_on)
+        issued_at = _morning(stated.issued_on) + timedelta(minutes=5)
+        return (letter_id, uuid.UUID(int=self.rng.getrandbits(128), version=4), LetterKind.START_DATE, newcomer_id,
+                stated.obligation_number, stated.regime, reference, LetterStatus.ISSUED, None, stated.start_date,
+                stated.issued_on, 1, "", "", f"load/{reference}.pdf", PLACEHOLDER_SHA256, 1, queued_at,
+                _morning(stated.issued_on), issued_at, None, issued_at, None)
+
+    def _unissued_letter(self, letter_id: int, newcomer_id: int, status: CaseStatus, category: str) -> tuple:
+        """A ready person's start-date letter that is not out yet: queued, or (for half of the
+        overdue people) failed to render. Rendering stamps the date, start date and act."""
+        reference = load_reference(letter_id)
+        queued_at = _morning(status.ready_on)
         public_id = uuid.UUID(int=self.rng.getrandbits(128), version=4)
-        if category == ISSUED:
-            letter_date = min(self.today, ready + timedelta(days=self.rng.randint(0, 50)))
-            issued_at = _morning(letter_date) + timedelta(minutes=5)
-            row = (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
-                   LetterStatus.ISSUED, None, obligation_start, letter_date, 1, "", "",
-                   f"load/{reference}.pdf", PLACEHOLDER_SHA256, 1, queued_at, _morning(letter_date),
-                   issued_at, None, issued_at, None)
-            return row, letter_date
+        regime = status.decision.regime
+        number = status.obligation.number
         if category == OVERDUE and letter_id % 2:
             # Half of the overdue letters failed to render; the other half got lost in the queue.
             failed_at = queued_at + timedelta(minutes=3)
-            return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
-                    LetterStatus.FAILED, None, obligation_start, ready, 3, SYNTHETIC_FAILURE, "", "", "",
-                    None, queued_at, queued_at, None, None, failed_at, None), None
-        return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, regime, reference,
+            return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, number, regime, reference,
+                    LetterStatus.FAILED, None, status.start_date, status.ready_on, 3, SYNTHETIC_FAILURE, "", "",
+                    "", None, queued_at, queued_at, None, None, failed_at, None)
+        return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, number, regime, reference,
                 LetterStatus.QUEUED, None, None, None, 0, "", "", "", "", None, queued_at, None, None,
-                None, queued_at, None), None
+                None, queued_at, None)

@@ -14,7 +14,8 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integration import intakes, rules, services
+from integration import case_facts, intakes, rules, services
+from integration.case_status import CasePhase
 from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer
 from portal.accounts.models import Role
@@ -349,24 +350,19 @@ def ensure_planned_intake(newcomer: Newcomer, persona: Persona, today: date) -> 
 
 
 def case_state_label(newcomer: Newcomer, today: date, letter_status: str | None = None) -> str:
-    """A one-line account of where a case stands by the rules, for the summary table."""
-    decision = newcomer.current_decision()
-    if decision is not None and not rules.letter_applies(decision.facts()):
-        return f"no letter: {decision.regime}, {decision.outcome}"
-    if newcomer.conditions_met_on is None:
-        missing = [
-            name for name, present in (
-                ("BSN", newcomer.bsn),
-                ("permit", newcomer.current_permit(today)),
-                ("registration", newcomer.current_registration(today)),
-            ) if not present
-        ]
-        return "waiting for: " + ", ".join(missing)
-    if newcomer.ready_on is None:
-        return f"being assessed, conditions met {newcomer.conditions_met_on:%Y-%m-%d}"
-    if newcomer.start_letter_issued_on is not None:
-        return f"{decision.regime}, letter issued {newcomer.start_letter_issued_on:%Y-%m-%d}"
-    status = f"letter {letter_status}" if letter_status else "no letter"
-    if rules.is_overdue(newcomer.ready_on, None, today):
-        return f"{decision.regime}, overdue by {rules.days_overdue(newcomer.ready_on, today)} days ({status})"
-    return f"{decision.regime}, ready {newcomer.ready_on:%Y-%m-%d} ({status})"
+    """A one-line account of where a case stands by its status, for the summary table."""
+    status = case_facts.status_for(newcomer.pk, today)
+    label = f"{status.phase.label}"
+    if status.decision is not None:
+        label = f"{status.decision.regime}: {label}"
+    if status.phase == CasePhase.WAITING:
+        return f"{label} (missing: {', '.join(status.missing_conditions)})"
+    if status.expected_by is not None and status.letter is None:
+        label += f", letter expected by {status.expected_by:%Y-%m-%d}"
+        if status.overdue:
+            label += f", {status.days_overdue} days overdue"
+        if letter_status:
+            label += f" (letter {letter_status})"
+    if status.letter is not None:
+        label += f", letter issued {status.letter.issued_on:%Y-%m-%d}"
+    return label

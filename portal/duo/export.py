@@ -42,8 +42,9 @@ def csv_rows(queryset, *, today: date, with_bsn: bool = False):
     writer = csv.writer(_Echo())
     yield writer.writerow(COLUMNS + (["bsn"] if with_bsn else []))
     if with_bsn:
-        queryset = queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on", "bsn")
-    for row in queryset.order_by("conditions_met_on", "id").iterator(chunk_size=CHUNK_SIZE):
+        queryset = queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on",
+                                 "letter_clock_on", "bsn")
+    for row in queryset.order_by("letter_clock_on", "id").iterator(chunk_size=CHUNK_SIZE):
         line = [
             row.public_id,
             _cell(row.full_name),
@@ -51,7 +52,7 @@ def csv_rows(queryset, *, today: date, with_bsn: bool = False):
             row.regime or "being assessed",
             row.conditions_met_on.isoformat(),
             row.ready_on.isoformat() if row.ready_on else "",
-            letter_expected_by(row.conditions_met_on).isoformat(),
+            letter_expected_by(row.letter_clock_on).isoformat(),
             days_overdue(row, today),
             gettext(Reason.LABELS[row.reason]),
             _cell(row.last_error) if row.reason == Reason.RENDERING_FAILED else "",

@@ -2,6 +2,7 @@
 without JavaScript, so the confirmation is part of the form itself."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -45,7 +46,17 @@ class OverdueFilterForm(forms.Form):
 CONTACTS_FROM = rules.WI2013_FIRST_DAY
 
 
-class ConfirmForm(forms.Form):
+class ServiceErrorsForm(forms.Form):
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put a service's ValidationError on the matching fields (non-field otherwise)."""
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error.messages)
+            return
+        for name, messages in error.message_dict.items():
+            self.add_error(name if name in self.fields else None, messages)
+
+
+class ConfirmForm(ServiceErrorsForm):
     confirm = forms.BooleanField(label=_("I confirm this action"), required=True)
 
 
@@ -56,6 +67,9 @@ class ContactForm(ConfirmForm):
                            max_length=2000)
 
     field_order = ["contacted_on", "subject", "note", "confirm"]
+
+    def cleaned_data_for_service(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("contacted_on", "subject", "note")}
 
     def clean_contacted_on(self):
         day = self.cleaned_data["contacted_on"]
@@ -72,8 +86,20 @@ class DecisionForm(ConfirmForm):
     reason = forms.ChoiceField(label=_("Reason"), choices=DecisionReason.choices)
     note = forms.CharField(label=_("Why (recorded with the decision)"), widget=forms.Textarea(attrs={"rows": 3}),
                            max_length=2000)
+    override_reason = forms.CharField(
+        label=_("Reason to deviate from the regime the dates call for"), required=False, max_length=500,
+        help_text=_("Only when you deliberately record another regime than the obligation's start date gives. "
+                    "The reason is kept with the decision and in the audit trail."),
+        widget=forms.Textarea(attrs={"rows": 2}))
 
-    field_order = ["regime", "outcome", "reason", "note", "confirm"]
+    field_order = ["regime", "outcome", "reason", "note", "override_reason", "confirm"]
+
+
+class CorrectionForm(ConfirmForm):
+    why = forms.CharField(label=_("What was wrong in the letter"), max_length=500,
+                          widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["why", "confirm"]
 
 
 class RetryForm(ConfirmForm):

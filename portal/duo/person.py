@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from integration import rules
+from integration.case_facts import status_of_loaded, with_case_facts
+from integration.case_status import CaseStatus
 from integration.models import Newcomer
-from integration.services import compute_case_state
-from letters.models import Letter, LetterEvent
+from letters.models import UNFINISHED_STATUSES, Letter, LetterEvent, LetterKind
 from portal.audit.models import AuditAction, AuditRecord
 
 # Letter events as staff read them in the timeline.
@@ -38,7 +38,7 @@ class TimelineEntry:
 @dataclass
 class PersonCase:
     newcomer: Newcomer
-    today: date
+    status: CaseStatus
     permits: list
     registrations: list
     decisions: list
@@ -46,47 +46,46 @@ class PersonCase:
     letters: list
     timeline: list[TimelineEntry] = field(default_factory=list)
 
+    # The dates the page shows, all from the case status (DUO's list counts the same way).
     @property
-    def conditions_met_on(self) -> date | None:
-        """Derived from the facts today, not the stored case state (which may be stale)."""
-        return compute_case_state(self.newcomer, self.today).conditions_met_on
+    def conditions_met_on(self):
+        return self.status.conditions_met_on
 
     @property
-    def ready_on(self) -> date | None:
-        return compute_case_state(self.newcomer, self.today).ready_on
+    def ready_on(self):
+        return self.status.ready_on
 
     @property
-    def expected_by(self) -> date | None:
-        return rules.letter_expected_by(self.ready_on) if self.ready_on else None
+    def expected_by(self):
+        return self.status.expected_by
 
     @property
     def days_overdue(self) -> int:
-        ready = self.ready_on
-        if not rules.is_overdue(ready, self.newcomer.start_letter_issued_on, self.today):
-            return 0
-        return rules.days_overdue(ready, self.today)
+        return self.status.days_overdue
 
     @property
     def decision(self):
-        return self.newcomer.current_decision()
+        """The decision in force, as a model instance (for its labels and author)."""
+        chosen = self.status.decision
+        return next((d for d in self.decisions if chosen and d.pk == chosen.id), None)
 
     @property
     def unfinished_start_letter(self) -> Letter | None:
         """A start-date letter that a retry can push: failed, queued or rendering."""
-        return next((letter for letter in self.letters if letter.kind == "START_DATE"
-                     and letter.status in ("failed", "queued", "rendering")), None)
+        return next((letter for letter in self.letters if letter.kind == LetterKind.START_DATE
+                     and letter.status in UNFINISHED_STATUSES), None)
 
 
 def person_case(public_id, today: date | None = None) -> PersonCase:
     newcomer = get_object_or_404(
-        Newcomer.objects.prefetch_related("permits", "registrations__municipality", "decisions__decided_by",
-                                          "contacts__recorded_by"),
+        with_case_facts(Newcomer.objects.prefetch_related(
+            "permits", "registrations__municipality", "decisions__decided_by", "contacts__recorded_by")),
         public_id=public_id,
     )
-    letters = list(Letter.objects.filter(newcomer=newcomer).order_by("-queued_at", "-pk"))
+    letters = list(Letter.objects.filter(newcomer=newcomer).select_related("corrects").order_by("-queued_at", "-pk"))
     case = PersonCase(
         newcomer=newcomer,
-        today=today or timezone.localdate(),
+        status=status_of_loaded(newcomer, today or timezone.localdate()),
         permits=list(newcomer.permits.all()),
         registrations=list(newcomer.registrations.all()),
         decisions=list(newcomer.decisions.all()),

@@ -1,10 +1,12 @@
 """Read side of the DUO workspace: the overdue list, its keyset pages and the dashboard counts.
 
 The overdue list is one query per page. Every column (municipality, regime, reason, contact)
-is a correlated subquery computed for the rows of that page only, so the number of queries
-does not grow with the page size, and the rows are read from the partial index
-`newcomer_awaiting_letter_idx` in (conditions_met_on, id) order, so a deep page costs about
-what the first one costs (keyset pagination: "after this row", never OFFSET).
+is a stored case-state column (the SQL mirror of `integration.case_status`) or a correlated
+subquery computed for the rows of that page only, so the number of queries does not grow with
+the page size, and the rows are read from the partial index `newcomer_awaiting_letter_idx` in
+(letter_clock_on, id) order, so a deep page costs about what the first one costs (keyset
+pagination: "after this row", never OFFSET). The days overdue are `rules.days_overdue` from the
+same column the person page's `CaseStatus` computes them from.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.db.models import Case, CharField, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import NullIf
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from integration import rules
-from integration.models import ContactMoment, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.models import ContactMoment, MunicipalRegistration, Newcomer, ResidencePermit
 from letters.models import Letter, LetterKind, LetterStatus
 
 PAGE_SIZE = 50
@@ -85,22 +88,21 @@ def _current_permits(today):
 def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date | None = None) -> QuerySet:
     """Everyone on the list, annotated with every column the list and the CSV show.
 
-    On the list: conditions met (per the stored case state), a letter owed or being assessed,
-    none issued, and either the expected-by day has passed or the start-date letter is stuck.
+    On the list: the 8 weeks are running (a letter owed, or DUO still deciding; the stored case
+    state), no letter issued, and either the expected-by day has passed or the start-date letter
+    is stuck.
     """
     today = today or timezone.localdate()
     now = timezone.now()
-    latest_decision = ObligationDecision.objects.filter(newcomer=OuterRef("pk")).order_by("-decided_on", "-pk")
     # Scalar subqueries with LIMIT 1 run per row of the page; an EXISTS here would let
     # PostgreSQL hash every queued letter in the country once per page instead.
     live_letter = _start_letters().exclude(status=LetterStatus.CANCELLED).order_by("-pk")
     queryset = (
-        Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
-                                start_letter_owed=True)
-        .filter(Q(conditions_met_on__lt=rules.overdue_cutoff(today)) | Exists(_stuck_letters(now)))
+        Newcomer.objects.filter(letter_clock_on__isnull=False, start_letter_issued_on__isnull=True)
+        .filter(Q(letter_clock_on__lt=rules.overdue_cutoff(today)) | Exists(_stuck_letters(now)))
         .annotate(
-            municipality_name=Subquery(_current_registrations(today).values("municipality__name")[:1]),
-            regime=Subquery(latest_decision.values("regime")[:1]),
+            municipality_name=F("current_municipality__name"),
+            regime=NullIf(F("case_regime"), Value("")),
             contacted=Exists(ContactMoment.objects.filter(newcomer=OuterRef("pk"))),
             letter_status=Subquery(live_letter.values("status")[:1]),
             last_error=Subquery(live_letter.values("last_error")[:1]),
@@ -116,17 +118,16 @@ def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date 
         )
     )
     if filters.municipality:
-        queryset = queryset.filter(Exists(_current_registrations(today).filter(
-            municipality__code=filters.municipality)))
+        queryset = queryset.filter(current_municipality__code=filters.municipality)
     if filters.regime == BEING_ASSESSED:
-        queryset = queryset.filter(regime__isnull=True)
+        queryset = queryset.filter(case_regime="")
     elif filters.regime:
-        queryset = queryset.filter(regime=filters.regime)
+        queryset = queryset.filter(case_regime=filters.regime)
     if filters.reason:
         queryset = queryset.filter(reason=filters.reason)
     if filters.contacted is not None:
         queryset = queryset.filter(contacted=filters.contacted)
-    return queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on")
+    return queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on", "letter_clock_on")
 
 
 # --- Keyset pages ---------------------------------------------------------------------------
@@ -134,13 +135,13 @@ def overdue_queryset(filters: OverdueFilters = OverdueFilters(), *, today: date 
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in the list: the (conditions_met_on, id) of a row, written as `2025-03-01.123`."""
+    """A position in the list: the (letter_clock_on, id) of a row, written as `2025-03-01.123`."""
 
-    conditions_met_on: date
+    letter_clock_on: date
     id: int
 
     def __str__(self):
-        return f"{self.conditions_met_on.isoformat()}.{self.id}"
+        return f"{self.letter_clock_on.isoformat()}.{self.id}"
 
     @classmethod
     def parse(cls, text: str | None) -> Cursor | None:
@@ -152,7 +153,7 @@ class Cursor:
 
     @classmethod
     def of(cls, row) -> Cursor:
-        return cls(row.conditions_met_on, row.pk)
+        return cls(row.letter_clock_on, row.pk)
 
 
 @dataclass
@@ -166,23 +167,23 @@ def _beyond(cursor: Cursor, ascending: bool) -> Q:
     """Rows after `cursor` in the given direction. The first, redundant, range condition lets
     PostgreSQL start the index scan at the cursor instead of filtering from the start."""
     if ascending:
-        return Q(conditions_met_on__gte=cursor.conditions_met_on) & (
-            Q(conditions_met_on__gt=cursor.conditions_met_on) | Q(id__gt=cursor.id))
-    return Q(conditions_met_on__lte=cursor.conditions_met_on) & (
-        Q(conditions_met_on__lt=cursor.conditions_met_on) | Q(id__lt=cursor.id))
+        return Q(letter_clock_on__gte=cursor.letter_clock_on) & (
+            Q(letter_clock_on__gt=cursor.letter_clock_on) | Q(id__gt=cursor.id))
+    return Q(letter_clock_on__lte=cursor.letter_clock_on) & (
+        Q(letter_clock_on__lt=cursor.letter_clock_on) | Q(id__lt=cursor.id))
 
 
 def keyset_page(queryset: QuerySet, *, most_overdue_first: bool = True, after: Cursor | None = None,
                 before: Cursor | None = None, size: int | None = None) -> Page:
     """One page of `queryset` in days-overdue order, read one row beyond to know if more follow.
 
-    Most overdue first means the oldest conditions date first: ascending (conditions_met_on, id).
+    Most overdue first means the oldest clock date first: ascending (letter_clock_on, id).
     """
     size = size or PAGE_SIZE
     ascending = most_overdue_first
     backwards = before is not None and after is None
     scan_ascending = ascending != backwards
-    order = ("conditions_met_on", "id") if scan_ascending else ("-conditions_met_on", "-id")
+    order = ("letter_clock_on", "id") if scan_ascending else ("-letter_clock_on", "-id")
     if backwards:
         queryset = queryset.filter(_beyond(before, scan_ascending))
     elif after is not None:
@@ -203,7 +204,8 @@ def keyset_page(queryset: QuerySet, *, most_overdue_first: bool = True, after: C
 
 
 def days_overdue(row, today: date) -> int:
-    return rules.days_overdue(row.conditions_met_on, today)
+    """As `CaseStatus.days_overdue`: counted from the day the 8 weeks run from."""
+    return rules.days_overdue(row.letter_clock_on, today)
 
 
 # --- Dashboard ------------------------------------------------------------------------------
@@ -225,8 +227,7 @@ class Dashboard:
 def dashboard(today: date | None = None) -> Dashboard:
     today = today or timezone.localdate()
     week_start = today - timedelta(days=today.weekday())
-    awaiting = Newcomer.objects.filter(conditions_met_on__isnull=False, start_letter_issued_on__isnull=True,
-                                       start_letter_owed=True)
+    awaiting = Newcomer.objects.filter(letter_clock_on__isnull=False, start_letter_issued_on__isnull=True)
     start_letters = Letter.objects.filter(kind=LetterKind.START_DATE)
     oldest = start_letters.filter(status=LetterStatus.QUEUED).order_by("queued_at").values_list(
         "queued_at", flat=True).first()
@@ -234,7 +235,7 @@ def dashboard(today: date | None = None) -> Dashboard:
         ready_awaiting_letter=awaiting.filter(ready_on__isnull=False).count(),
         issued_this_week=start_letters.filter(status=LetterStatus.ISSUED,
                                               letter_date__gte=week_start).count(),
-        overdue=awaiting.filter(conditions_met_on__lt=rules.overdue_cutoff(today)).count(),
+        overdue=awaiting.filter(letter_clock_on__lt=rules.overdue_cutoff(today)).count(),
         failed=start_letters.filter(status=LetterStatus.FAILED).count(),
         oldest_queued_at=oldest,
     )

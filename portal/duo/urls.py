@@ -12,4 +12,5 @@ urlpatterns = [
     path("personen/<uuid:public_id>/opnieuw-uitgeven/", views.retry_issuance, name="retry"),
     path("personen/<uuid:public_id>/contact/", views.record_contact, name="record_contact"),
     path("personen/<uuid:public_id>/besluit/", views.change_decision, name="change_decision"),
+    path("personen/<uuid:public_id>/brief-corrigeren/", views.correct_letter, name="correct_letter"),
 ]

@@ -12,17 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from integration.models import ContactMoment, Newcomer
-from integration.services import record_decision, refresh_case_state
 from letters import services as letter_services
-from letters.models import Letter, LetterKind, LetterStatus
+from letters.models import Letter
 from portal.accounts.models import Role
 from portal.audit.models import AuditAction
 from portal.audit.services import audit
 
-from . import selectors
+from . import actions, selectors
 from .export import csv_rows
-from .forms import BsnExportForm, ContactForm, DecisionForm, OverdueFilterForm, RetryForm
+from .forms import BsnExportForm, ContactForm, CorrectionForm, DecisionForm, OverdueFilterForm, RetryForm
 from .permissions import duo_staff_required
 from .person import person_case
 
@@ -95,9 +93,12 @@ def _render_person(request, public_id, *, forms=None, status=200):
     forms = forms or {}
     return render(request, "duo/person_detail.html", {
         "case": case,
-        "retry_form": forms.get("retry") or RetryForm(),
-        "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": timezone.localdate()}),
-        "decision_form": forms.get("decision") or DecisionForm(),
+        "status": case.status,
+        "retry_form": forms.get("retry") or RetryForm(auto_id="retry_%s"),
+        "contact_form": forms.get("contact") or ContactForm(initial={"contacted_on": timezone.localdate()},
+                                                            auto_id="contact_%s"),
+        "decision_form": forms.get("decision") or DecisionForm(auto_id="decision_%s"),
+        "correction_form": forms.get("correction") or CorrectionForm(auto_id="correction_%s"),
     }, status=status)
 
 
@@ -123,54 +124,37 @@ def letter_download(request, public_id, letter_id):
 @require_POST
 @duo_staff_required
 def retry_issuance(request, public_id):
-    """Retry now: issue a failed or stuck start-date letter here and now, or, for a ready person
-    without one, re-derive the case (which requests the letter) and issue that."""
-    form = RetryForm(request.POST)
+    form = RetryForm(request.POST, auto_id="retry_%s")
     if not form.is_valid():
         return _render_person(request, public_id, forms={"retry": form}, status=400)
-    with transaction.atomic():
-        newcomer = get_object_or_404(Newcomer.objects.select_for_update(), public_id=public_id)
-        letter = _unfinished_start_letter(newcomer)
-        if letter is None and newcomer.start_letter_issued_on is None:
-            refresh_case_state(newcomer)  # requests the letter when the person is still ready
-            letter = _unfinished_start_letter(newcomer)
-        if letter is None:
-            messages.warning(request, _("There is no start-date letter to issue: the person is not ready "
-                                        "or the letter was already issued."))
-            return redirect("duo:person", public_id=public_id)
-        audit(request.user, AuditAction.ACTION, "retry issuance of the start-date letter", newcomer=newcomer,
-              letter=letter.reference, status_before=letter.status)
-    outcome = letter_services.issue(letter.pk)
+    result = actions.retry_issuance(request.user, public_id)
+    if result.letter is None:
+        messages.warning(request, _("There is no start-date letter to issue: the person is not ready "
+                                    "or the letter was already issued."))
+        return redirect("duo:person", public_id=public_id)
     texts = {
         letter_services.Outcome.ISSUED: _("The letter was issued."),
         letter_services.Outcome.FAILED: _("Rendering failed again; see the error in the timeline."),
         letter_services.Outcome.CANCELLED: _("The letter was cancelled: the person is no longer ready."),
         letter_services.Outcome.BUSY: _("A worker is rendering this letter right now; look again in a minute."),
     }
-    level = messages.SUCCESS if outcome is letter_services.Outcome.ISSUED else messages.WARNING
-    messages.add_message(request, level, texts.get(outcome, _("Nothing to do: the letter was already handled.")))
+    level = messages.SUCCESS if result.outcome is letter_services.Outcome.ISSUED else messages.WARNING
+    messages.add_message(request, level, texts.get(result.outcome,
+                                                   _("Nothing to do: the letter was already handled.")))
     return redirect("duo:person", public_id=public_id)
-
-
-def _unfinished_start_letter(newcomer):
-    return (Letter.objects.filter(newcomer=newcomer, kind=LetterKind.START_DATE, corrects__isnull=True,
-                                  status__in=[LetterStatus.FAILED, LetterStatus.QUEUED, LetterStatus.RENDERING])
-            .order_by("-pk").first())
 
 
 @require_POST
 @duo_staff_required
 def record_contact(request, public_id):
-    form = ContactForm(request.POST)
+    form = ContactForm(request.POST, auto_id="contact_%s")
     if not form.is_valid():
         return _render_person(request, public_id, forms={"contact": form}, status=400)
-    with transaction.atomic():
-        newcomer = get_object_or_404(Newcomer, public_id=public_id)
-        contact = ContactMoment.objects.create(
-            newcomer=newcomer, recorded_by=request.user, contacted_on=form.cleaned_data["contacted_on"],
-            subject=form.cleaned_data["subject"], note=form.cleaned_data["note"])
-        audit(request.user, AuditAction.CREATE, "contact recorded", newcomer=newcomer, contact=contact.pk,
-              contacted_on=contact.contacted_on.isoformat())
+    try:
+        actions.record_contact(request.user, public_id, **form.cleaned_data_for_service())
+    except ValidationError as error:
+        form.add_service_error(error)
+        return _render_person(request, public_id, forms={"contact": form}, status=400)
     messages.success(request, _("The contact was recorded."))
     return redirect("duo:person", public_id=public_id)
 
@@ -178,20 +162,31 @@ def record_contact(request, public_id):
 @require_POST
 @duo_staff_required
 def change_decision(request, public_id):
-    form = DecisionForm(request.POST)
+    form = DecisionForm(request.POST, auto_id="decision_%s")
     if not form.is_valid():
         return _render_person(request, public_id, forms={"decision": form}, status=400)
     data = form.cleaned_data
     try:
-        with transaction.atomic():
-            newcomer = get_object_or_404(Newcomer, public_id=public_id)
-            decision = record_decision(newcomer, decided_by=request.user, regime=data["regime"],
-                                       outcome=data["outcome"], reason=data["reason"], note=data["note"],
-                                       decided_on=timezone.localdate())
-            audit(request.user, AuditAction.CHANGE, "obligation decision recorded", newcomer=newcomer,
-                  why=data["note"][:500], decision=decision.pk, regime=decision.regime, outcome=decision.outcome)
-    except ValidationError as error:  # a combination the model refuses, e.g. voluntary and obliged
-        form.add_error(None, error)
+        actions.record_decision(request.user, public_id, regime=data["regime"], outcome=data["outcome"],
+                                reason=data["reason"], note=data["note"], override_reason=data["override_reason"])
+    except ValidationError as error:  # a regime that does not fit, or a combination the model refuses
+        form.add_service_error(error)
         return _render_person(request, public_id, forms={"decision": form}, status=400)
     messages.success(request, _("The decision was recorded."))
+    return redirect("duo:person", public_id=public_id)
+
+
+@require_POST
+@duo_staff_required
+def correct_letter(request, public_id):
+    form = CorrectionForm(request.POST, auto_id="correction_%s")
+    if not form.is_valid():
+        return _render_person(request, public_id, forms={"correction": form}, status=400)
+    try:
+        correction = actions.correct_start_letter(request.user, public_id, why=form.cleaned_data["why"])
+    except ValidationError as error:
+        form.add_service_error(error)
+        return _render_person(request, public_id, forms={"correction": form}, status=400)
+    messages.success(request, _("The correction letter %(reference)s is on its way; it replaces %(old)s.") % {
+        "reference": correction.reference, "old": correction.corrects.reference})
     return redirect("duo:person", public_id=public_id)

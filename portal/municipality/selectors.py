@@ -22,7 +22,8 @@ from django.db.models import CharField as CharFieldType
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from integration import rules
+from integration import case_facts, rules
+from integration.case_status import CaseStatus
 from integration.choices import Outcome, Regime
 from integration.intakes import no_show_numbers
 from integration.models import (
@@ -33,7 +34,6 @@ from integration.models import (
     ObligationDecision,
     PersonalPlan,
 )
-from integration.plans import integration_period_of
 from integration.rules import NO_SHOWS_BEFORE_COMPLETING_WITHOUT_PERSON
 
 PIP_DUE_SOON_DAYS = 14  # "approaching": the PIP is due within two weeks
@@ -266,18 +266,25 @@ def appointment(municipality, public_id) -> IntakeAppointment:
 @dataclass
 class PersonFile:
     newcomer: Newcomer
+    status: CaseStatus
     appointments: list
     plans: list
-    period: tuple[date, date] | None
-    pip_due: date
     no_show_numbers: dict
+
+    @property
+    def period(self):
+        return self.status.period
+
+    @property
+    def pip_due(self) -> date | None:
+        return self.status.pip_due_on
 
 
 def person_file(newcomer: Newcomer) -> PersonFile:
     appointments = list(newcomer.intakes.select_related("officer").order_by("-starts_at", "-pk"))
     plans = list(newcomer.plans.select_related("written_by").order_by("plan_date", "pk"))
-    return PersonFile(newcomer, appointments, plans, integration_period_of(newcomer),
-                      rules.pip_due_by(newcomer.registered_on), no_show_numbers(appointments))
+    return PersonFile(newcomer, case_facts.status_for(newcomer.pk), appointments, plans,
+                      no_show_numbers(appointments))
 
 
 def appointments_between(municipality, first_day: date, last_day: date):

@@ -5,21 +5,33 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from integration.step_texts import route_text, step_text
+from integration.case_status import CasePhase, NextAction
+from integration.choices import DecisionReason
+from integration.models import IntakeKind
+from integration.step_texts import action_text, route_text, step_text
 from letters.models import Letter
 from letters.selectors import issued_letter_for, issued_letters_for
 
 from .access import newcomer_required
 from .selectors import intakes_for, situation_for
 
+# Phases in which the three conditions do not matter to the person (no letter comes).
+_NO_CONDITIONS_PHASES = (CasePhase.OLD_RULES, CasePhase.NOT_OBLIGED, CasePhase.VOLUNTARY)
+
 
 @never_cache
 @newcomer_required
 def overview(request, newcomer_id):
-    situation = situation_for(newcomer_id)
+    found = situation_for(newcomer_id)
+    status = found.status
     return render(request, "portal/newcomer/overview.html", {
-        "situation": situation,
-        "route": route_text(situation.route) if situation.route else None,
+        "person": found.newcomer,
+        "status": status,
+        "route": route_text(status.route) if status.route else None,
+        "action_text": action_text(status.next_action) if status.next_action != NextAction.NOTHING else "",
+        "next_intake_kind": IntakeKind(status.next_intake.kind).label if status.next_intake else "",
+        "reason_label": DecisionReason(status.decision.reason).label if status.decision else "",
+        "show_conditions": status.phase not in _NO_CONDITIONS_PHASES,
         "duo_phone": settings.LETTER_SENDER["phone"],
         "duo_website": settings.LETTER_SENDER["website"],
     })
@@ -46,10 +58,11 @@ def letter_download(request, newcomer_id, public_id):
 @never_cache
 @newcomer_required
 def steps(request, newcomer_id):
-    situation = situation_for(newcomer_id)
+    status = situation_for(newcomer_id).status
     return render(request, "portal/newcomer/steps.html", {
-        "situation": situation,
-        "steps": [(step, step_text(step.key)) for step in situation.steps()],
+        "status": status,
+        "steps": [(step, step_text(step.key)) for step in status.steps],
+        "action_text": action_text(status.next_action) if status.next_action != NextAction.NOTHING else "",
     })
 
 

@@ -5,8 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from django.db import transaction
+
+from integration.choices import Regime
 from integration.models import IntakeKind, IntakeStatus
 from letters.models import Letter
+from portal.demo.letter_states import hold_start_letter_in_queue
 from tests.portal import newcomer_cases as cases
 
 
@@ -27,11 +31,14 @@ def issued(given_names="Dawit", surname="Tesfaye") -> Persona:
     return Persona(person.full_name, letter.start_date, letter)
 
 
-def overdue_undecided(given_names="Yonas", surname="Berhe") -> Persona:
-    """All three conditions met ten weeks ago and DUO has not decided yet: past the 8 weeks."""
+def overdue(given_names="Yonas", surname="Berhe") -> Persona:
+    """Obliged, all three conditions met ten weeks ago and no letter: past the 8 weeks."""
     person = cases.newcomer(given_names, surname, bsn_days_ago=100)
     cases.permit(person, decided_days_ago=90)
     cases.registration(person, registered_days_ago=70)
+    with transaction.atomic():  # the letter stays in the queue, as after a lost message
+        hold_start_letter_in_queue(person, Regime.WI2021, queued_on=cases.days_ago(70))
+        cases.decision(person)
     return Persona(person.full_name)
 
 

@@ -13,7 +13,7 @@ from django.utils.formats import date_format
 from pypdf import PdfReader
 
 from .conftest import DESKTOP, PHONE, axe_violations, describe
-from .personas import issued, log_in, overdue_undecided
+from .personas import issued, log_in, overdue
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +48,7 @@ def test_issued_persona_sees_the_start_date_and_downloads_the_letter_that_states
 
 
 def test_overdue_persona_is_asked_to_contact_duo(open_page, settings):
-    persona = overdue_undecided()
+    persona = overdue()
     page = open_page(DESKTOP)
     log_in(page, persona)
 

@@ -65,5 +65,5 @@ def test_officer_plans_an_intake_that_the_newcomer_sees_and_another_municipality
     own = open_page(PHONE, locale="en-GB")
     log_in(own, Persona(newcomer.full_name))
     with translation.override("en"):
-        when = f"{date_format(starts, 'DATE_FORMAT')} at {time_format(starts, 'TIME_FORMAT')}"
+        when = f"{date_format(starts, 'DATE_FORMAT')} at {time_format(starts, 'H:i')}"  # 24-hour times everywhere
     assert f"Your next appointment: intake interview on {when}, {ROOM}." in own.locator("#intake").inner_text()

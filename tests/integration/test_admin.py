@@ -15,6 +15,7 @@ from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
 from portal.audit.models import AuditRecord
 from tests.conftest import log_in_with_mfa
+from tests.portal.newcomer_cases import issue_start_letter
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +50,7 @@ def amsterdam():
 
 
 def make_person(given_names, surname, *, bsn=None, municipality=None, ready_days_ago=30, decision=None,
-                author=None):
+                author=None, override=""):
     """A person built through the services, so the stored case state is what they compute."""
     person = Newcomer.objects.create(given_names=given_names, surname=surname, date_of_birth=date(1990, 1, 1),
                                      nationality="SY")
@@ -63,7 +64,7 @@ def make_person(given_names, surname, *, bsn=None, municipality=None, ready_days
     if decision:
         regime, outcome = decision
         services.record_decision(person, decided_by=author, regime=regime, outcome=outcome,
-                                 reason=DecisionReason.OTHER, decided_on=days_ago(5))
+                                 reason=DecisionReason.OTHER, decided_on=days_ago(5), regime_override_reason=override)
     return Newcomer.objects.get(pk=person.pk)
 
 
@@ -73,12 +74,14 @@ def people(utrecht, amsterdam, superuser):
     obliged_2021 = (Regime.WI2021, Outcome.OBLIGED)
     issued = make_person("Sara", "Bekele", bsn="123456794", municipality=utrecht, decision=obliged_2021,
                          author=superuser)
-    Newcomer.objects.filter(pk=issued.pk).update(start_letter_issued_on=days_ago(30))
+    issue_start_letter(issued)
     return {
         "ready": make_person("Amal", "Haddad", bsn=AMAL_BSN, municipality=utrecht, decision=obliged_2021,
                              author=superuser),
+        # A deliberate deviation from the regime of the dates (DOMAIN.md §8), with its reason.
         "overdue": make_person("Yonas", "Tesfay", bsn=YONAS_BSN, municipality=amsterdam, ready_days_ago=100,
-                               decision=(Regime.WI2013, Outcome.OBLIGED), author=superuser),
+                               decision=(Regime.WI2013, Outcome.OBLIGED), author=superuser,
+                               override="transitional case, decided under the 2013 act"),
         "assessing": make_person("Hamid", "Rahimi", bsn="123456800", municipality=amsterdam),
         "waiting": make_person("Leila", "Nouri"),
         "not_due": make_person("Omar", "Farah", bsn="123456812", municipality=utrecht,

@@ -169,6 +169,6 @@ def test_a_cancelled_letter_or_a_correction_is_not_a_second_letter(newcomer):
     start_letter(newcomer, status=LetterStatus.CANCELLED)
     first = start_letter(newcomer)
     start_letter(newcomer, corrects=first)
-    start_letter(newcomer, regime=Regime.WI2013)  # another obligation, another letter
+    start_letter(newcomer, obligation_number=2)  # another obligation (after leaving the country), another letter
 
     assert Letter.objects.filter(newcomer=newcomer).count() == 4

@@ -92,7 +92,7 @@ def test_after_three_no_shows_the_pip_may_be_written_without_the_person(officer)
 
 
 def test_no_pip_under_the_2013_act(officer):
-    person = cases.ready(regime=Regime.WI2013, ready_days_ago=60)
+    person = cases.ready(regime=Regime.WI2013, ready_days_ago=60, decision_date=date(2019, 5, 1))
     attended_intake(person, officer)
     with pytest.raises(ValidationError, match="Wet inburgering 2021"):
         write(person, officer, cases.days_ago(1))

@@ -127,8 +127,9 @@ def test_the_first_pip_queues_one_period_letter_with_the_period_dates(
     text = " ".join(PdfReader(letter.pdf.open("rb")).pages[0].extract_text().split())
     from letters.rendering import dutch_date
 
-    start, end = plans.integration_period_of(person)
-    assert f"loopt van {dutch_date(start)} tot en met {dutch_date(end)}" in text
+    start, anniversary = plans.integration_period_of(person)
+    # The last day is the day before the third anniversary (DOMAIN.md §8).
+    assert f"loopt van {dutch_date(start)} tot en met {dutch_date(anniversary - timedelta(days=1))}" in text
     assert Letter.objects.filter(newcomer=person, kind=LetterKind.PERIOD).count() == 1
 
 

@@ -100,17 +100,32 @@ def test_wi2021_letter_announces_the_brede_intake_by_the_municipality(wi2021_let
     text = page_text(read_pdf(wi2021_letter))
 
     assert "Wet inburgering 2021" in text
-    assert "Uw gemeente nodigt u uit voor een gesprek: de brede intake." in text
+    # The brede intake is the interview and the learnability test (DOMAIN.md §8).
+    assert "Uw gemeente nodigt u uit voor de brede intake: een gesprek en een leerbaarheidstoets." in text
     assert "inburgeringsexamen te halen" not in text
 
 
-def test_wi2013_letter_gives_three_years_from_the_start_date_to_pass_the_exam(wi2013_letter):
+def test_wi2013_letter_issued_after_the_period_says_it_ended_not_a_deadline_in_the_past(wi2013_letter):
     text = page_text(read_pdf(wi2013_letter))
 
     assert "Wet inburgering 2013" in text
     assert "Uw inburgeringsplicht is begonnen op 1 mei 2019." in text
-    assert "U hebt tot 1 mei 2022 de tijd om het inburgeringsexamen te halen." in text
+    # Three years from 1 May 2019: the last day is 30 April 2022 (DOMAIN.md §8), long past.
+    assert "Uw inburgeringstermijn van 3 jaar liep tot en met 30 april 2022. Die termijn is voorbij." in text
+    assert "U hebt tot" not in text
     assert "brede intake" not in text
+
+
+def test_wi2013_letter_within_the_period_gives_the_last_day_tot_en_met(db):
+    from letters.rendering import start_date_context
+
+    letter = Letter(kind=LetterKind.START_DATE, regime=Regime.WI2013, reference="INB-SD-TEST-0001",
+                    start_date=date(2019, 5, 1), letter_date=date(2019, 6, 3),
+                    newcomer=newcomer_obliged_since(obligation_start=date(2019, 5, 1), regime=Regime.WI2013))
+
+    context = start_date_context(letter)
+
+    assert (context["period_last_day"], context["period_ended"]) == ("30 april 2022", False)
 
 
 def test_letter_says_where_to_look_online_and_how_to_object(wi2021_letter):

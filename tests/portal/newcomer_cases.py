@@ -102,12 +102,16 @@ def intake(person, *, on: date, hour=10, kind=IntakeKind.INTERVIEW, status=Intak
            location="Stadskantoor, room 3.12") -> IntakeAppointment:
     """An intake appointment of one hour, as the municipal workspace records it."""
     where = municipality()
-    return IntakeAppointment.objects.create(
+    appointment = IntakeAppointment.objects.create(
         newcomer=person, municipality=where, kind=kind, status=status, location=location,
         starts_at=local_datetime(on, hour), ends_at=local_datetime(on, hour + 1), officer=officer(where))
+    services.refresh_case_state(person)  # as the scheduling service does in its transaction
+    return appointment
 
 
 def plan(person, *, on: date, route=Route.B1, revision_of: PersonalPlan | None = None) -> PersonalPlan:
     """A personal plan (PIP); pass `revision_of` for a revised plan."""
-    return PersonalPlan.objects.create(newcomer=person, plan_date=on, route=route, revision_of=revision_of,
-                                       written_by=officer())
+    written = PersonalPlan.objects.create(newcomer=person, plan_date=on, route=route, revision_of=revision_of,
+                                          written_by=officer())
+    services.refresh_case_state(person)  # as the plan service does in its transaction
+    return written

@@ -2,7 +2,7 @@
 
 import csv
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -115,7 +115,7 @@ def test_filters_narrow_the_list(client, staff):
     amsterdam = cases.municipality("GM0363", "Amsterdam")
     in_utrecht = cases.ready("In", "Utrecht", ready_days_ago=60)
     in_amsterdam = cases.newcomer("In", "Amsterdam", bsn_days_ago=90)
-    cases.permit(in_amsterdam, decided_days_ago=80)
+    cases.permit(in_amsterdam, decision_date=date(2021, 6, 1))  # obliged under the 2013 act
     cases.registration(in_amsterdam, registered_days_ago=70, where=amsterdam)
     cases.decision(in_amsterdam, regime=Regime.WI2013)
     fail_letter(in_amsterdam)

@@ -11,13 +11,13 @@ from django.db.models import Count
 from django.utils import timezone
 from stdnum.nl import bsn as stdnum_bsn
 
-from integration import rules, services
+from integration import case_facts, rules, services
+from integration.case_status import mirror_columns
 from integration.choices import PurposeOfStay
 from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
-from integration.services import compute_case_state
 from letters.models import Letter, LetterKind, LetterStatus, new_reference
 from portal.demo.bsn import LOAD_FIRST_BSN
-from portal.demo.load_rows import load_reference
+from portal.demo.load_rows import RowFactory, load_reference
 
 pytestmark = pytest.mark.django_db
 
@@ -73,16 +73,48 @@ def test_the_mix_is_mostly_issued_with_a_few_overdue(loaded):
     assert 0.04 * N <= queued <= 0.10 * N
 
 
-def test_derived_columns_agree_with_the_rules_for_a_sample(loaded):
+def test_derived_columns_agree_with_the_case_status_for_a_sample(loaded):
+    """The SQL mirror of load data is what `case_status` makes of the stored facts, column by
+    column, exactly as `services.refresh_case_state` would have stored it."""
     today = timezone.localdate()
     letter_dates = issued_letter_dates()
-    sample = Newcomer.objects.prefetch_related("permits", "registrations", "decisions").order_by("id")[::37]
+    letters = {letter.newcomer_id: letter for letter in Letter.objects.filter(status=LetterStatus.ISSUED)}
+    sample = list(Newcomer.objects.order_by("id")[::37])
     assert len(sample) > 50
+    # And the first person in each phase the load holds, so the rare ones are checked too.
+    phases = set(Newcomer.objects.values_list("case_phase", flat=True))
+    assert len(phases) >= 4
+    sample += [Newcomer.objects.filter(case_phase=phase).order_by("id").first() for phase in sorted(phases)]
     for newcomer in sample:
-        state = compute_case_state(newcomer, today)
-        assert (newcomer.conditions_met_on, newcomer.ready_on, newcomer.start_letter_owed) == (
-            state.conditions_met_on, state.ready_on, state.start_letter_owed)
+        expected = mirror_columns(case_facts.status_for(newcomer.pk, today))
+        stored = {name: getattr(newcomer, name) for name in expected}
+        assert stored == expected, newcomer.pk
         assert newcomer.start_letter_issued_on == letter_dates.get(newcomer.id)
+        # What the issued letter stated, as the letters app records it when it issues one.
+        letter = letters.get(newcomer.id)
+        assert (newcomer.issued_letter_date, newcomer.issued_letter_start_date, newcomer.issued_letter_regime,
+                newcomer.issued_letter_obligation, newcomer.correction_requested) == (
+            (letter.letter_date, letter.start_date, letter.regime, letter.obligation_number, False)
+            if letter else (None, None, "", None, False))
+
+
+def test_the_rows_follow_the_case_status_when_the_generators_guess_is_off(monkeypatch):
+    """An issued letter states what the case status says, even where the generator's shortcut
+    (guessing the ready date and start to compute one status per person) guessed wrong."""
+    monkeypatch.setattr(RowFactory, "_guess", staticmethod(
+        lambda facts: (facts.permits[0].facts.decision_date - timedelta(days=1),) * 2))
+    generate(200, seed=3)
+    today = timezone.localdate()
+    letters = {letter.newcomer_id: letter for letter in Letter.objects.filter(status=LetterStatus.ISSUED)}
+    assert len(letters) > 100
+    for newcomer in Newcomer.objects.all():
+        status = case_facts.status_for(newcomer.pk, today)
+        assert {name: getattr(newcomer, name) for name in mirror_columns(status)} == mirror_columns(status)
+        if newcomer.pk in letters:
+            letter = letters[newcomer.pk]
+            assert (letter.start_date, letter.regime) == (status.start_date, status.decision.regime)
+            assert status.ready_on <= letter.letter_date == newcomer.start_letter_issued_on
+            assert not status.needs_correction
 
 
 def test_letters_match_the_state_of_their_person(loaded):

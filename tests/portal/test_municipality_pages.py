@@ -158,7 +158,7 @@ def test_the_first_pip_fixes_the_period_and_queues_one_period_letter(client_of, 
     assert PersonalPlan.objects.filter(newcomer=person).count() == 2
     assert Letter.objects.filter(newcomer=person, kind=LetterKind.PERIOD).count() == 1
     file = client_of.get(reverse("municipality:person", args=[person.public_id])).context["file"]
-    assert file.period[0] == plan_date + timedelta(days=1)
+    assert file.period.first_day == plan_date + timedelta(days=1)
 
 
 def test_a_pip_before_the_intake_is_refused_with_a_message(client_of, officer):

@@ -80,19 +80,17 @@ def test_overdue_person_is_asked_to_contact_duo_and_told_how(settings):
     assert f"before {english_date(rules.letter_expected_by(cases.days_ago(70)))}" in page
 
 
-def test_undecided_person_whose_conditions_were_met_over_8_weeks_ago_is_asked_to_contact_duo(settings):
-    """DUO not having decided is DUO's delay: the 8 weeks run from the day the conditions were met."""
+def test_undecided_person_past_8_weeks_gets_no_late_alert_while_duo_decides(settings):
+    """No "your letter is late" while DUO has not decided whether the person must integrate:
+    nobody knows yet that a letter is due. The delay is DUO's to act on (its overdue list)."""
     person = cases.newcomer(bsn_days_ago=90)
     cases.permit(person, decided_days_ago=80)
     cases.registration(person, registered_days_ago=rules.LETTER_DELIVERY_DAYS + 1)
 
     page = page_as(person)
 
-    assert "Your letter is late. Please contact DUO." in page
-    assert "DUO has not yet decided whether you have to integrate" in page
-    assert settings.LETTER_SENDER["phone"] in page
-    expected_by = rules.letter_expected_by(cases.days_ago(rules.LETTER_DELIVERY_DAYS + 1))
-    assert f"before {english_date(expected_by)}" in page
+    assert "Your letter is late" not in page
+    assert "DUO is assessing whether you have to integrate" in page
 
 
 def test_undecided_person_within_8_weeks_is_told_duo_is_assessing():
@@ -134,8 +132,8 @@ def test_wi2021_person_sees_their_next_intake_appointment_and_a_link_to_all_of_t
     page = page_as(person)
 
     # The earliest planned one; the cancelled appointment before it is not announced.
-    assert (f"Your next appointment: intake interview on <strong>{english_date(cases.days_from_now(5))} at 10 a.m."
-            "</strong>, Stadskantoor, room 3.12.") in page
+    assert (f"Your next appointment: intake interview on <strong>{english_date(cases.days_from_now(5))} at "
+            '<bdi dir="ltr">10:00</bdi></strong>, Stadskantoor, room 3.12.') in page
     assert f'href="{reverse("newcomer:intake")}"' in page
 
 
@@ -161,7 +159,8 @@ def test_after_the_first_pip_the_route_and_the_period_from_the_day_after_it_are_
     assert f"made your personal plan on {english_date(date(2026, 2, 27))}" in page
     assert "You follow <strong>the Z route (self-reliance)</strong>" in page
     assert "final interview and a certificate" in page
-    assert f"from {english_date(date(2026, 2, 28))} to {english_date(date(2029, 2, 28))}" in page
+    # The last day is the day before the third anniversary, "up to and including" (DOMAIN.md §8).
+    assert f"from {english_date(date(2026, 2, 28))} up to and including {english_date(date(2029, 2, 27))}" in page
 
 
 def test_wi2013_person_has_no_intake_or_plan_section():
@@ -179,7 +178,11 @@ def test_issued_wi2013_letter_shows_the_three_year_period():
     page = page_as(person)
 
     assert f"started on <strong>{english_date(date(2020, 6, 15))}</strong>" in page
-    assert f"from {english_date(date(2020, 6, 15))} to {english_date(date(2023, 6, 15))}" in page
+    # Every WI2013 period has ended: said in the past tense, with what to do (DOMAIN.md §8).
+    assert (f"ran from {english_date(date(2020, 6, 15))} up to and including {english_date(date(2023, 6, 14))}. "
+            "It has ended.") in page
+    assert "Contact DUO about the state of your integration obligation" in page
+    assert "You have 3 years to integrate" not in page
     assert "Civic Integration Act 2013" in page
 
 

@@ -39,7 +39,7 @@ def _places() -> list[Place]:
     places = []
     for code, name, street, digits, town, weight in _PLACES:
         municipality, _ = Municipality.objects.get_or_create(code=code, defaults={"name": name})
-        places += [Place(municipality.id, street, digits, town)] * weight
+        places += [Place(municipality.id, street, digits, town, municipality.name)] * weight
     return places
 
 
@@ -81,7 +81,7 @@ class Command(BaseCommand):
                 # The first id goes into the seed so a second run does not repeat the first's uuids.
                 rng=random.Random(f"{seed}:{first_newcomer_id}"),
                 today=timezone.localdate(), now=timezone.now(), places=_places(),
-                overdue_fraction=overdue_fraction, state_pension_age=settings.STATE_PENSION_AGE,
+                overdue_fraction=overdue_fraction, pension_ages=settings.STATE_PENSION_AGE_TABLE,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
