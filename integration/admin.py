@@ -8,6 +8,7 @@ only, never in a list, and it is found by an exact match only.
 
 import re
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Case, CharField, Q, Value, When
@@ -22,6 +23,7 @@ from .choices import Regime
 from .forms import DecisionAdminForm, FindByBsnForm, NewcomerAdminForm, RegistrationAdminForm
 from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from .signals import personal_data_viewed
+from .validators import normalise_postcode
 
 
 class UsableInitialDataMixin:
@@ -298,11 +300,43 @@ class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
         services.refresh_case_state(lock_newcomer(form.instance.pk))
 
 
+class MunicipalityAdminForm(forms.ModelForm):
+    """Postcodes as people type them (`3521az`) are stored the standard way (`3521 AZ`)."""
+
+    class Meta:
+        model = Municipality
+        fields = ["code", "name", "visiting_street", "visiting_postcode", "visiting_town", "postal_address",
+                  "postal_postcode", "postal_town", "phone", "email", "website"]
+
+    def clean_visiting_postcode(self):
+        return normalise_postcode(self.cleaned_data.get("visiting_postcode", ""))
+
+    def clean_postal_postcode(self):
+        return normalise_postcode(self.cleaned_data.get("postal_postcode", ""))
+
+
 @admin.register(Municipality)
 class MunicipalityAdmin(UsableInitialDataMixin, admin.ModelAdmin):
-    list_display = ["code", "name"]
+    """The contact details are what the invitation letter prints as the sender (a letter
+    without a return address is not issued), what the intake page and the invitation e-mail
+    show, and where replies to that e-mail go."""
+
+    form = MunicipalityAdminForm
+    list_display = ["code", "name", "phone", "email", "has_return_address"]
     search_fields = ["code", "name"]
     ordering = ["name"]
+    fieldsets = [
+        (None, {"fields": ["code", "name"]}),
+        (_("Visiting address (where the intake takes place)"),
+         {"fields": ["visiting_street", "visiting_postcode", "visiting_town"]}),
+        (_("Postal address (the return address on letters)"),
+         {"fields": ["postal_address", "postal_postcode", "postal_town"]}),
+        (_("How newcomers reach the municipality"), {"fields": ["phone", "email", "website"]}),
+    ]
+
+    @admin.display(boolean=True, description=_("return address"))
+    def has_return_address(self, municipality):
+        return municipality.return_address is not None
 
 
 @admin.register(ResidencePermit)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -28,6 +29,10 @@ WORKDAY_START = time(9, 0)
 WORKDAY_END = time(17, 0)
 SLOT_STEP = timedelta(minutes=30)
 DEFAULT_DURATION = {IntakeKind.INTERVIEW: timedelta(minutes=60), IntakeKind.LBT: timedelta(minutes=90)}
+# The least notice an invitation gives: the free-slot finder offers no time earlier than this
+# many working days (Monday to Friday) after today, so the letter and the e-mail reach the
+# person well before the appointment. Setting INTAKE_NOTICE_WORKING_DAYS overrides it.
+DEFAULT_NOTICE_WORKING_DAYS = 5
 
 _CONSTRAINT_FIELD = {"intake_officer_not_double_booked": "officer", "intake_room_not_double_booked": "location"}
 
@@ -84,10 +89,30 @@ def no_show_numbers(appointments) -> dict[int, int]:
     return numbers
 
 
+def notice_working_days() -> int:
+    return getattr(settings, "INTAKE_NOTICE_WORKING_DAYS", DEFAULT_NOTICE_WORKING_DAYS)
+
+
+def working_days_after(day: date, working_days: int) -> date:
+    """The day `working_days` working days (Monday to Friday) after `day`; 0 gives `day` itself."""
+    while working_days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            working_days -= 1
+    return day
+
+
+def earliest_invitable_day(today: date | None = None) -> date:
+    """The first day an appointment planned today may fall on: the notice period after today."""
+    return working_days_after(today or timezone.localdate(), notice_working_days())
+
+
 def free_slots(*, municipality, officer, location: str, duration: timedelta, after: datetime,
-               count: int = 5, days: int = 14) -> list[Slot]:
-    """The first `count` moments in office hours, on weekdays, from `after` on, at which both the
-    officer and the room are free for `duration`. One query for the whole window."""
+               count: int = 5, days: int = 14, today: date | None = None) -> list[Slot]:
+    """The first `count` moments in office hours, on weekdays, from `after` on and not before the
+    notice period has passed (`earliest_invitable_day`), at which both the officer and the room
+    are free for `duration`. `days` counts from the first day offered. One query for the window."""
+    after = max(after, _local(earliest_invitable_day(today), time.min))
     window_end = after + timedelta(days=days + 1)
     busy = list(
         _booked().filter(starts_at__lt=window_end, ends_at__gt=after)
@@ -254,7 +279,8 @@ def _lock_planned(appointment: IntakeAppointment) -> IntakeAppointment:
 def reschedule(appointment: IntakeAppointment, *, starts_at: datetime, ends_at: datetime,
                location: str | None = None, officer=None) -> IntakeAppointment:
     """Move a planned appointment: the old one is kept as cancelled (the history and the letter
-    that invited for it stay true) and a new planned appointment takes its place."""
+    that invited for it stay true) and a new planned appointment takes its place, as the next
+    version of the same calendar event."""
     with transaction.atomic():
         old = _lock_planned(appointment)
         officer = officer or old.officer
@@ -264,22 +290,26 @@ def reschedule(appointment: IntakeAppointment, *, starts_at: datetime, ends_at: 
         old.outcome_notes = _join(old.outcome_notes, _("Rescheduled to %(when)s.")
                                   % {"when": date_format(new_start, "j F Y H:i")})
         old.save(update_fields=["status", "outcome_notes", "updated_at"])
+        # The same event in the person's calendar, one version on (RFC 5545 UID and SEQUENCE).
         new = IntakeAppointment(newcomer=old.newcomer, municipality=old.municipality, kind=old.kind,
                                 starts_at=starts_at, ends_at=ends_at,
                                 location=(location if location is not None else old.location).strip(),
-                                officer=officer, status=IntakeStatus.PLANNED)
+                                officer=officer, status=IntakeStatus.PLANNED, calendar_uid=old.calendar_uid,
+                                calendar_sequence=old.calendar_sequence + 1)
         _save_booking(new)
         refresh_case_state(old.newcomer)
     return new
 
 
 def cancel(appointment: IntakeAppointment, *, reason: str) -> IntakeAppointment:
-    """Cancel a planned appointment; it frees the officer and the room and keeps its history."""
+    """Cancel a planned appointment; it frees the officer and the room and keeps its history.
+    The cancellation is the calendar event's last version (its SEQUENCE one higher)."""
     with transaction.atomic():
         locked = _lock_planned(appointment)
         locked.status = IntakeStatus.CANCELLED
+        locked.calendar_sequence += 1
         locked.outcome_notes = _join(locked.outcome_notes, _("Cancelled: %(reason)s") % {"reason": reason})
-        locked.save(update_fields=["status", "outcome_notes", "updated_at"])
+        locked.save(update_fields=["status", "calendar_sequence", "outcome_notes", "updated_at"])
         refresh_case_state(locked.newcomer)
     return locked
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .case_status import CasePhase, MunicipalStage
 from .choices import DecisionReason, DecisionSource, Exam, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
+from .names import searchable_name
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
     POSTCODE_REGEX,
@@ -62,12 +63,43 @@ class MunicipalRegistrationQuerySet(models.QuerySet):
         return self.filter(registered_on__lte=day).filter(Q(deregistered_on__isnull=True) | Q(deregistered_on__gt=day))
 
 
+def _address_complete(street: str, postcode: str, town: str, name: str) -> models.CheckConstraint:
+    """All three parts of an address empty, or all filled in with a valid postcode."""
+    empty = Q(**{street: "", postcode: "", town: ""})
+    whole = ~Q(**{street: ""}) & Q(**{f"{postcode}__regex": POSTCODE_REGEX}) & ~Q(**{town: ""})
+    return models.CheckConstraint(condition=empty | whole, name=name)
+
+
 class Municipality(models.Model):
     """A Dutch municipality by its CBS code. Codes change when municipalities merge."""
 
     code = models.CharField(_("CBS code"), max_length=6, unique=True, validators=[validate_municipality_code],
                             help_text=_("For example GM0344 (Utrecht)."))
     name = models.CharField(_("name"), max_length=100, validators=[validate_plain_line])
+
+    # How a newcomer reaches the municipality: printed as the sender of its invitation letter
+    # (with the return address), on the newcomer's intake page and in the invitation e-mail,
+    # whose replies go to `email`.
+    visiting_street = models.CharField(
+        _("visiting address: street and number"), max_length=200, blank=True, validators=[validate_plain_line],
+        help_text=_("Where the intake appointments take place, for example Stadsplateau 1."))
+    visiting_postcode = models.CharField(_("visiting address: postcode"), max_length=7, blank=True,
+                                         validators=[validate_postcode])
+    visiting_town = models.CharField(_("visiting address: town"), max_length=100, blank=True,
+                                     validators=[validate_plain_line])
+    postal_address = models.CharField(
+        _("postal address"), max_length=200, blank=True, validators=[validate_plain_line],
+        help_text=_("A PO box or a street and number, for post and returned letters, for example Postbus 16200."))
+    postal_postcode = models.CharField(_("postal address: postcode"), max_length=7, blank=True,
+                                       validators=[validate_postcode])
+    postal_town = models.CharField(_("postal address: town"), max_length=100, blank=True,
+                                   validators=[validate_plain_line])
+    phone = models.CharField(_("phone number"), max_length=30, blank=True, validators=[validate_plain_line],
+                             help_text=_("The number newcomers call about their appointment, for example 14 030."))
+    email = models.EmailField(_("e-mail address"), blank=True,
+                              help_text=_("Replies to the invitation e-mails go to this address."))
+    website = models.CharField(_("website"), max_length=200, blank=True, validators=[validate_plain_line],
+                               help_text=_("As printed on a letter, for example www.utrecht.nl."))
 
     class Meta:
         verbose_name = _("municipality")
@@ -76,11 +108,46 @@ class Municipality(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(code__regex=MUNICIPALITY_CODE_REGEX), name="municipality_code_format"
-            )
+            ),
+            # An address is printed whole or not at all: never "Retouradres ," on a letter.
+            _address_complete("visiting_street", "visiting_postcode", "visiting_town",
+                              "municipality_visiting_address_complete"),
+            _address_complete("postal_address", "postal_postcode", "postal_town",
+                              "municipality_postal_address_complete"),
         ]
 
     def __str__(self):
         return f"{self.name} ({self.code})"
+
+    def clean(self):
+        errors = {}
+        for street, postcode, town in (("visiting_street", "visiting_postcode", "visiting_town"),
+                                       ("postal_address", "postal_postcode", "postal_town")):
+            parts = {name: getattr(self, name) for name in (street, postcode, town)}
+            if any(parts.values()) and not all(parts.values()):
+                for name, value in parts.items():
+                    if not value:
+                        errors[name] = _("Fill in the whole address (street or PO box, postcode and town) "
+                                         "or leave all of it empty.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def visiting_address(self) -> str:
+        """`Stadsplateau 1, 3521 AZ Utrecht`, or "" when the municipality has not given it."""
+        if not self.visiting_street:
+            return ""
+        return f"{self.visiting_street}, {self.visiting_postcode} {self.visiting_town}"
+
+    @property
+    def return_address(self) -> tuple[str, str] | None:
+        """Where returned post goes, as the two lines of a sender block (`Postbus 16200`,
+        `3500 CE  UTRECHT`): the postal address, else the visiting address; None without either."""
+        if self.postal_address:
+            return self.postal_address, f"{self.postal_postcode}  {self.postal_town.upper()}"
+        if self.visiting_street:
+            return self.visiting_street, f"{self.visiting_postcode}  {self.visiting_town.upper()}"
+        return None
 
 
 class Newcomer(models.Model):
@@ -96,6 +163,8 @@ class Newcomer(models.Model):
                                  help_text=_("Opaque id for URLs; the BSN never appears in one."))
     given_names = models.CharField(_("given names"), max_length=200, validators=[validate_plain_line])
     surname = models.CharField(_("surname"), max_length=200, validators=[validate_plain_line])
+    # The name as people search it (no accents, lower case; `names.searchable_name`), kept on save.
+    name_search = models.CharField(_("name for searching"), max_length=401, editable=False, default="")
     date_of_birth = models.DateField(_("date of birth"), validators=[validate_plausible_date, validate_not_in_future])
     nationality = models.CharField(_("nationality"), max_length=2,
                                    help_text=_("ISO 3166-1 alpha-2 code, for example SY or ER."))
@@ -189,10 +258,23 @@ class Newcomer(models.Model):
             # DUO's corrections to make.
             models.Index(fields=["id"], name="newcomer_needs_correction_idx",
                          condition=Q(start_letter_needs_correction=True)),
+            # The municipal work list: per municipality, by stage and due date, or by name.
+            models.Index(fields=["current_municipality", "municipal_stage", "pip_due_on", "id"],
+                         name="newcomer_work_stage_idx", condition=~Q(municipal_stage="")),
+            models.Index(fields=["current_municipality", "pip_due_on", "id"],
+                         name="newcomer_work_due_idx", condition=~Q(municipal_stage="")),
+            models.Index(fields=["current_municipality", "surname", "given_names", "id"],
+                         name="newcomer_work_name_idx", condition=~Q(municipal_stage="")),
         ]
 
     def __str__(self):
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        self.name_search = searchable_name(self.full_name)
+        if kwargs.get("update_fields") is not None and {"given_names", "surname"} & set(kwargs["update_fields"]):
+            kwargs["update_fields"] = {*kwargs["update_fields"], "name_search"}
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self):
@@ -421,6 +503,14 @@ class IntakeAppointment(models.Model):
                                 verbose_name=_("officer"))
     status = models.CharField(_("status"), max_length=10, choices=IntakeStatus.choices, default=IntakeStatus.PLANNED)
     invitation_sent_at = models.DateTimeField(_("invitation sent at"), null=True, blank=True)
+    # The appointment as one event in the person's calendar (RFC 5545/5546): the UID stays the
+    # same for the intake's whole life (a moved appointment carries it over to its successor)
+    # and the SEQUENCE goes up with every change (moved: the successor's is one higher;
+    # cancelled: one higher than the last invitation), so a calendar app updates or removes
+    # the one event it has instead of keeping a stale one.
+    calendar_uid = models.UUIDField(_("calendar event UID"), default=uuid.uuid4, editable=False)
+    calendar_sequence = models.PositiveIntegerField(_("calendar event sequence"), default=0, editable=False)
+    cancellation_sent_at = models.DateTimeField(_("cancellation e-mail sent at"), null=True, blank=True)
     outcome_notes = models.TextField(_("outcome notes"), blank=True, max_length=2000, validators=[validate_plain_text])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -433,6 +523,12 @@ class IntakeAppointment(models.Model):
             models.CheckConstraint(condition=Q(ends_at__gt=models.F("starts_at")), name="intake_ends_after_start"),
             models.CheckConstraint(condition=Q(kind__in=IntakeKind.values), name="intake_kind_valid"),
             models.CheckConstraint(condition=Q(status__in=IntakeStatus.values), name="intake_status_valid"),
+            # Each version of a calendar event is one appointment, and an event is planned at
+            # one time and place at most: a calendar never holds two live copies of an intake.
+            models.UniqueConstraint(fields=["calendar_uid", "calendar_sequence"],
+                                    name="intake_calendar_version_unique"),
+            models.UniqueConstraint(fields=["calendar_uid"], condition=Q(status="planned"),
+                                    name="intake_one_planned_per_calendar_event"),
         ]
         indexes = [
             models.Index(fields=["municipality", "starts_at"], name="intake_municipality_day_idx"),

@@ -65,17 +65,22 @@ def _check_obliged_under_2021(newcomer: Newcomer) -> None:
                               code="not_wi2021")
 
 
+def check_first_plan_allowed(newcomer: Newcomer) -> None:
+    """Raise the ValidationError that `write_first_plan` would, before anyone is asked to confirm."""
+    _check_obliged_under_2021(newcomer)
+    if not intake_finished(newcomer):
+        raise ValidationError(_("Record the brede intake first: the PIP follows an attended intake "
+                                "(or three invitations the person did not come to)."), code="no_intake")
+    if first_plan(newcomer) is not None:
+        raise ValidationError(_("This person already has a PIP; write a revision instead."), code="exists")
+
+
 def write_first_plan(newcomer: Newcomer, *, plan_date: date, route: str, exams, pvt_required: bool,
                      map_required: bool, written_by) -> PersonalPlan:
     """Write the first PIP; it fixes the integration period. Refused when one exists already."""
     with transaction.atomic():
         locked = Newcomer.objects.select_for_update().get(pk=newcomer.pk)
-        _check_obliged_under_2021(locked)
-        if not intake_finished(locked):
-            raise ValidationError(_("Record the brede intake first: the PIP follows an attended intake "
-                                    "(or three invitations the person did not come to)."), code="no_intake")
-        if first_plan(locked) is not None:
-            raise ValidationError(_("This person already has a PIP; write a revision instead."), code="exists")
+        check_first_plan_allowed(locked)
         plan = PersonalPlan(newcomer=locked, plan_date=plan_date, route=route, exams=list(exams),
                             pvt_required=pvt_required, map_required=map_required, written_by=written_by)
         _clean_plan(plan)

@@ -90,6 +90,14 @@ class PermitFacts:
     valid_until: date | None = None
     withdrawn_on: date | None = None
 
+    @property
+    def article_label(self) -> str:
+        return VwArticle(self.article).label if self.article in VwArticle.values else self.article
+
+    @property
+    def purpose_label(self) -> str:
+        return PurposeOfStay(self.purpose).label if self.purpose in PurposeOfStay.values else self.purpose
+
 
 @dataclass(frozen=True)
 class RegistrationFacts:

@@ -6,9 +6,11 @@ that transaction commits. The Letter row is the durable intent, as for the start
 the database allows one live invitation per appointment and one period letter per person, and
 `letters.services.issue` turns each into exactly one PDF whatever retries happen.
 
-The invitation e-mail (with the appointment as an .ics file) goes out once per appointment:
-`IntakeAppointment.invitation_sent_at` is set under the appointment's row lock in the same
-transaction that sends it.
+The invitation e-mail (with the appointment for the calendar, `letters.ical`) goes out once
+per appointment: `IntakeAppointment.invitation_sent_at` is set under the appointment's row lock
+in the same transaction that sends it. Moving an appointment sends the new one's invitation,
+worded as a move and updating the same calendar event; cancelling it sends a cancellation once
+(`cancellation_sent_at`). The sweep sends whatever a broker or mail outage held back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -26,11 +29,11 @@ from integration.choices import Regime
 from integration.models import IntakeAppointment, IntakeStatus, Newcomer
 
 from . import services
-from .ical import intake_ics, intake_summary
+from .ical import Method, intake_ics, intake_summary
+from .mail import automatic_email, calendar_part
 from .models import Letter, LetterKind, LetterStatus
 
 ICS_FILENAME = "uitnodiging-brede-intake.ics"
-ICS_CONTENT_TYPE = "text/calendar; charset=utf-8; method=PUBLISH"
 
 
 def _live(queryset):
@@ -81,26 +84,78 @@ def _email_language(newcomer: Newcomer) -> str:
     return newcomer.preferred_language if newcomer.preferred_language in languages else settings.LANGUAGE_CODE
 
 
+def will_send_email(newcomer: Newcomer) -> bool:
+    """Whether scheduling, moving or cancelling an appointment of this person sends an e-mail
+    (with the calendar update): only when an e-mail address is known. Without one the person
+    finds the letter and the appointment in Mijn Inburgering only."""
+    return bool(newcomer.email)
+
+
+def _previous_version(appointment: IntakeAppointment) -> IntakeAppointment | None:
+    """The appointment this one replaced when it was moved (the event's previous version)."""
+    if appointment.calendar_sequence == 0:
+        return None
+    return (IntakeAppointment.objects.filter(calendar_uid=appointment.calendar_uid,
+                                             calendar_sequence=appointment.calendar_sequence - 1)
+            .exclude(pk=appointment.pk).first())
+
+
+def _is_superseded(appointment: IntakeAppointment) -> bool:
+    """A cancelled appointment that was moved, not called off: a later version exists."""
+    return IntakeAppointment.objects.filter(calendar_uid=appointment.calendar_uid,
+                                            calendar_sequence__gt=appointment.calendar_sequence).exists()
+
+
+def _when(appointment: IntakeAppointment) -> dict:
+    starts = timezone.localtime(appointment.starts_at)
+    ends = timezone.localtime(appointment.ends_at)
+    return {"day": date_format(starts, "l j F Y"), "start_time": date_format(starts, "H:i"),
+            "end_time": date_format(ends, "H:i")}
+
+
+def _email_context(appointment: IntakeAppointment) -> dict:
+    """What every appointment e-mail says: what, when, where and how to reach the municipality.
+    No name, no BSN, no home address: an e-mail can be read by others."""
+    municipality = appointment.municipality
+    return {
+        "kind": appointment.get_kind_display(),
+        "municipality": municipality.name,
+        **_when(appointment),
+        "location": appointment.location,
+        "address": municipality.visiting_address,
+        "phone": municipality.phone,
+        "email": municipality.email,
+        "website": municipality.website,
+        "portal_url": f"{settings.SITE_URL}/mijn-inburgering/",
+    }
+
+
+def _appointment_email(appointment: IntakeAppointment, template: str, method: str, **extra) -> EmailMessage:
+    newcomer = appointment.newcomer
+    with translation.override(_email_language(newcomer)):
+        context = {**_email_context(appointment), **extra}
+        subject = render_to_string(f"letters/email/{template}_subject.txt", context).strip()
+        body = render_to_string(f"letters/email/{template}_body.txt", context)
+    ics = intake_ics(appointment, method, attendee=newcomer.email)
+    return automatic_email(subject, body, [newcomer.email], municipality=appointment.municipality,
+                           attachments=(calendar_part(ics, method, ICS_FILENAME),))
+
+
 def invitation_email(appointment: IntakeAppointment) -> EmailMessage:
-    """The e-mail: when and where, and the .ics. No name and no BSN: an e-mail can be read by
-    others, so it says only what the person needs to turn up."""
+    """The invitation (REQUEST): when and where, and the appointment for the calendar. For an
+    appointment that replaces a moved one, the e-mail says it was moved and from when."""
+    previous = _previous_version(appointment)
+    if previous is None:
+        return _appointment_email(appointment, "intake", Method.REQUEST)
     with translation.override(_email_language(appointment.newcomer)):
-        starts = timezone.localtime(appointment.starts_at)
-        ends = timezone.localtime(appointment.ends_at)
-        context = {
-            "kind": appointment.get_kind_display(),
-            "municipality": appointment.municipality.name,
-            "day": date_format(starts, "l j F Y"),
-            "start_time": date_format(starts, "H:i"),
-            "end_time": date_format(ends, "H:i"),
-            "location": appointment.location,
-            "portal_url": f"{settings.SITE_URL}/mijn-inburgering/",
-        }
-        subject = render_to_string("letters/email/intake_subject.txt", context).strip()
-        body = render_to_string("letters/email/intake_body.txt", context)
-    message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [appointment.newcomer.email])
-    message.attach(ICS_FILENAME, intake_ics(appointment), ICS_CONTENT_TYPE)
-    return message
+        was = _when(previous)
+    return _appointment_email(appointment, "intake_moved", Method.REQUEST, previous_day=was["day"],
+                              previous_start_time=was["start_time"])
+
+
+def cancellation_email(appointment: IntakeAppointment) -> EmailMessage:
+    """The appointment is off (CANCEL): the calendar app removes the event."""
+    return _appointment_email(appointment, "intake_cancelled", Method.CANCEL)
 
 
 def send_invitation_email(appointment_id: int) -> bool:
@@ -109,12 +164,44 @@ def send_invitation_email(appointment_id: int) -> bool:
         appointment = (IntakeAppointment.objects.select_for_update(of=("self",))
                        .select_related("newcomer", "municipality").get(pk=appointment_id))
         if (appointment.status != IntakeStatus.PLANNED or appointment.invitation_sent_at
-                or not appointment.newcomer.email):
+                or not will_send_email(appointment.newcomer)):
             return False
         invitation_email(appointment).send()
         IntakeAppointment.objects.filter(pk=appointment.pk).update(invitation_sent_at=timezone.now())
+        event = "invitation_email_sent" if appointment.calendar_sequence == 0 else "moved_email_sent"
         for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
-            services.record_event(letter, "invitation_email_sent", intake_summary(appointment))
+            services.record_event(letter, event, intake_summary(appointment))
+    return True
+
+
+def _cancellation_due(appointment: IntakeAppointment) -> bool:
+    # A real cancellation raised the sequence (`intakes.cancel`); an appointment that was moved
+    # has a later version, whose REQUEST moves the event instead.
+    return (appointment.status == IntakeStatus.CANCELLED and appointment.cancellation_sent_at is None
+            and appointment.calendar_sequence > 0 and will_send_email(appointment.newcomer)
+            and not _is_superseded(appointment))
+
+
+def send_cancellation_email(appointment_id: int) -> bool:
+    """Send the cancellation e-mail once; False when there is nothing (more) to send."""
+    with transaction.atomic():
+        appointment = (IntakeAppointment.objects.select_for_update(of=("self",))
+                       .select_related("newcomer", "municipality").get(pk=appointment_id))
+        if not _cancellation_due(appointment):
+            return False
+        cancellation_email(appointment).send()
+        IntakeAppointment.objects.filter(pk=appointment.pk).update(cancellation_sent_at=timezone.now())
+        for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
+            services.record_event(letter, "cancellation_email_sent", intake_summary(appointment))
+    return True
+
+
+def request_cancellation_email(appointment: IntakeAppointment) -> bool:
+    """After the cancellation commits, tell the person (and their calendar). Returns whether an
+    e-mail will go out, for the officer's confirmation."""
+    if not will_send_email(appointment.newcomer):
+        return False
+    transaction.on_commit(lambda: send_cancellation_email_safely(appointment.pk))
     return True
 
 
@@ -128,14 +215,42 @@ def send_invitation_email_safely(appointment_id: int) -> None:
                             what=f"the invitation e-mail for appointment {appointment_id}")
 
 
+def send_cancellation_email_safely(appointment_id: int) -> None:
+    """As `send_invitation_email_safely`, for the cancellation (`cancellations_not_sent`)."""
+    from .tasks import send_intake_cancellation_email
+
+    services.publish_or_log(send_intake_cancellation_email, appointment_id,
+                            what=f"the cancellation e-mail for appointment {appointment_id}")
+
+
+def _unsent_grace():
+    return timezone.now() - timedelta(seconds=settings.LETTER_QUEUED_GRACE_SECONDS)
+
+
 def invitations_not_sent(batch_size: int, after_id: int = 0):
     """Planned appointments still to come whose invitation e-mail did not go out, in id order."""
     return (
         IntakeAppointment.objects.filter(status=IntakeStatus.PLANNED, invitation_sent_at__isnull=True,
                                          starts_at__gt=timezone.now(), pk__gt=after_id,
-                                         updated_at__lte=timezone.now() - timedelta(
-                                             seconds=settings.LETTER_QUEUED_GRACE_SECONDS))
+                                         updated_at__lte=_unsent_grace())
         .exclude(newcomer__email="")
+        .order_by("pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+
+
+def cancellations_not_sent(batch_size: int, after_id: int = 0):
+    """Cancelled appointments that were still to come and whose cancellation e-mail did not go
+    out, in id order: called off (the sequence went up, `intakes.cancel`), not moved (no later
+    version of the event)."""
+    later_version = IntakeAppointment.objects.filter(calendar_uid=OuterRef("calendar_uid"),
+                                                     calendar_sequence__gt=OuterRef("calendar_sequence"))
+    return (
+        IntakeAppointment.objects.filter(status=IntakeStatus.CANCELLED, cancellation_sent_at__isnull=True,
+                                         calendar_sequence__gt=0, starts_at__gt=timezone.now(), pk__gt=after_id,
+                                         updated_at__lte=_unsent_grace())
+        .exclude(newcomer__email="")
+        .filter(~Exists(later_version))
         .order_by("pk")
         .values_list("pk", flat=True)[:batch_size]
     )
@@ -147,3 +262,16 @@ def invitations_not_sent(batch_size: int, after_id: int = 0):
 def request_period_letter(newcomer: Newcomer) -> tuple[Letter, bool]:
     """DUO's letter with the start and end of the integration period, after the first PIP."""
     return _create_once({"newcomer": newcomer, "kind": LetterKind.PERIOD}, regime=Regime.WI2021)
+
+
+# --- The calendar file in Mijn Inburgering -------------------------------------------------------
+
+
+def current_version(newcomer_id: int, public_id) -> IntakeAppointment:
+    """The latest version of the person's intake that `public_id` is a version of (the moved
+    appointment's successor, or itself). Raises IntakeAppointment.DoesNotExist for an
+    appointment that is not the person's."""
+    appointment = IntakeAppointment.objects.only("calendar_uid").get(newcomer_id=newcomer_id, public_id=public_id)
+    return (IntakeAppointment.objects.select_related("municipality")
+            .filter(newcomer_id=newcomer_id, calendar_uid=appointment.calendar_uid)
+            .order_by("-calendar_sequence").first())

@@ -2,9 +2,10 @@
 no BSN, no content of the letter; only where to look."""
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from .mail import automatic_email
 
 
 def send_new_letter_email(address: str, language: str) -> None:
@@ -13,4 +14,4 @@ def send_new_letter_email(address: str, language: str) -> None:
         context = {"portal_url": f"{settings.SITE_URL}/mijn-inburgering/"}
         subject = render_to_string("letters/email/new_letter_subject.txt", context).strip()
         body = render_to_string("letters/email/new_letter_body.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
+    automatic_email(subject, body, [address]).send()

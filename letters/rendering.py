@@ -1,6 +1,15 @@
 """Rendering letters to PDF with WeasyPrint.
 
-A letter is a Django template turned into an archival PDF (PDF/A-2b) of exactly one A4 page.
+A letter is a Django template turned into an archival, accessible PDF of exactly one A4 page:
+PDF/A-2u (ISO 19005-2, level U: embedded fonts, sRGB output intent, every glyph mapped to
+Unicode) and tagged for assistive technology after PDF/UA-1 (ISO 14289-1): a structure tree in
+reading order with headings, the address block and the reference column, `/MarkInfo`, the
+document language and the title shown instead of the file name. WeasyPrint 66 writes one
+variant at a time: `pdf/a-2u` gives the PDF/A part and `pdf_tags` the structure tree (its
+`pdf/ua-1` variant is exactly those tags plus its identification, but without PDF/A); the
+PDF/UA-1 identification is added to the PDF/A metadata through WeasyPrint's metadata hook,
+with the extension schema PDF/A requires for it. See `letters/ACCESSIBILITY.md` for what is
+checked and what is not.
 What costs time and does not change between letters is made once per process and shared: the
 font configuration (fontconfig set-up and the @font-face fonts) and the parsed letter
 stylesheet. Rendering never touches the network: every resource comes from our own static
@@ -18,6 +27,7 @@ from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
+from xml.etree import ElementTree
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -30,8 +40,10 @@ from integration.rules import integration_period, period_last_day
 
 from .models import Letter, LetterKind
 
-# Archival PDF: embedded fonts, an sRGB output intent and XMP metadata (ISO 19005-2, level B).
-PDF_VARIANT = "pdf/a-2b"
+# Archival PDF: embedded fonts, an sRGB output intent, XMP metadata and text that maps to
+# Unicode (ISO 19005-2, level U); tagged, and identified as PDF/UA-1 too (`_pdf_a_and_ua_xmp`).
+PDF_VARIANT = "pdf/a-2u"
+PDF_UA_PART = 1
 LETTER_STYLESHEET = Path("letters") / "letter.css"
 LETTER_PAGES = 1
 
@@ -39,6 +51,7 @@ LETTER_PAGES = 1
 # warnings (and re-logs those through the "weasyprint" logger). Without this, hundreds of debug
 # lines per letter would also reach the site's log handlers and slow every render down.
 logging.getLogger("fontTools").propagate = False
+
 
 @dataclass(frozen=True)
 class RenderedPdf:
@@ -204,11 +217,28 @@ def _common_context(letter: Letter, subject: str, sender: dict) -> dict:
 
 
 def municipal_sender(municipality) -> dict:
-    """The municipality as sender of its invitation. The portal knows only its name, so the
-    letter names no address or phone number of its own: it gives the place of the appointment
-    and points to Mijn Inburgering."""
-    return {"organisation": f"Gemeente {municipality.name}", "unit": "Inburgering",
-            "website": settings.LETTER_SENDER["website"], "portal": settings.LETTER_SENDER["portal"]}
+    """The municipality as the sender of its invitation: who it is, where to send post (the
+    return address), where it receives visitors and how to reach it. A letter that asks the
+    person to let the municipality know cannot go out without a way to do so: without a return
+    address the letter is not rendered, and DUO staff see why."""
+    return_address = municipality.return_address
+    if return_address is None:
+        raise LetterRenderingError(
+            f"Gemeente {municipality.name} has no postal or visiting address for the return address; "
+            "fill in its contact details in the admin (Municipalities)")
+    return {
+        "organisation": f"Gemeente {municipality.name}",
+        "unit": "Inburgering",
+        "postal_address": return_address[0],
+        "postal_code_town": return_address[1],
+        "visiting_street": municipality.visiting_street,
+        "visiting_postcode_town": (f"{municipality.visiting_postcode} {municipality.visiting_town}"
+                                   if municipality.visiting_street else ""),
+        "phone": municipality.phone,
+        "email": municipality.email,
+        "website": municipality.website,
+        "portal": settings.LETTER_SENDER["portal"],
+    }
 
 
 def intake_invitation_context(letter: Letter) -> dict:
@@ -222,6 +252,7 @@ def intake_invitation_context(letter: Letter) -> dict:
         "start_time": f"{starts:%H.%M}",
         "end_time": f"{ends:%H.%M}",
         "location": appointment.location,
+        "address": appointment.municipality.visiting_address,
         "municipality": appointment.municipality.name,
     }
 
@@ -263,8 +294,59 @@ def letter_html(letter: Letter, *, preview: bool = False) -> str:
 # --- HTML to PDF ----------------------------------------------------------------------------
 
 
+def _pdf_a_and_ua_xmp(metadata, variant, version, conformance) -> bytes:
+    """The XMP metadata of the letter: WeasyPrint's own for PDF/A-2u (identification, title,
+    producer, dates), plus the PDF/UA-1 identification (`pdfuaid:part`). PDF/A-2 accepts XMP
+    properties only from its predefined schemas or from an extension schema described in the
+    file itself, so the description of the pdfuaid schema goes with it (ISO 19005-2 6.6.2.3)."""
+    from weasyprint.pdf.metadata import generate_rdf_metadata
+
+    # Both are our own XML (WeasyPrint serialised this letter's metadata; the other is a
+    # constant), not input from outside: no entity or DOCTYPE can be in them.
+    rdf = ElementTree.fromstring(generate_rdf_metadata(metadata, variant, version, conformance))  # noqa: S314
+    rdf.extend(ElementTree.fromstring(_PDF_UA_XMP.format(part=PDF_UA_PART)))  # noqa: S314
+    return ElementTree.tostring(rdf, encoding="utf-8")
+
+
+_XMP_NAMESPACES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "pdfuaid": "http://www.aiim.org/pdfua/ns/id/",
+    "pdfaExtension": "http://www.aiim.org/pdfa/ns/extension/",
+    "pdfaSchema": "http://www.aiim.org/pdfa/ns/schema#",
+    "pdfaProperty": "http://www.aiim.org/pdfa/ns/property#",
+}
+for _prefix, _uri in _XMP_NAMESPACES.items():
+    ElementTree.register_namespace(_prefix, _uri)
+
+_PDF_UA_XMP = """<rdf:RDF xmlns:rdf="{rdf}" xmlns:pdfuaid="{pdfuaid}" xmlns:pdfaExtension="{pdfaExtension}"
+    xmlns:pdfaSchema="{pdfaSchema}" xmlns:pdfaProperty="{pdfaProperty}">
+  <rdf:Description rdf:about="" pdfuaid:part="{{part}}"/>
+  <rdf:Description rdf:about="">
+    <pdfaExtension:schemas>
+      <rdf:Bag>
+        <rdf:li rdf:parseType="Resource">
+          <pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>
+          <pdfaSchema:namespaceURI>{pdfuaid}</pdfaSchema:namespaceURI>
+          <pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix>
+          <pdfaSchema:property>
+            <rdf:Seq>
+              <rdf:li rdf:parseType="Resource">
+                <pdfaProperty:name>part</pdfaProperty:name>
+                <pdfaProperty:valueType>Integer</pdfaProperty:valueType>
+                <pdfaProperty:category>internal</pdfaProperty:category>
+                <pdfaProperty:description>Part of ISO 14289 followed</pdfaProperty:description>
+              </rdf:li>
+            </rdf:Seq>
+          </pdfaSchema:property>
+        </rdf:li>
+      </rdf:Bag>
+    </pdfaExtension:schemas>
+  </rdf:Description>
+</rdf:RDF>""".format(**_XMP_NAMESPACES)
+
+
 def html_to_pdf(html: str) -> RenderedPdf:
-    """Lay out the letter HTML with the shared fonts and stylesheet, as an archival PDF."""
+    """Lay out the letter HTML with the shared fonts and stylesheet, as a tagged archival PDF."""
     from weasyprint import HTML
 
     document = HTML(string=html, base_url=_static_base_url(), url_fetcher=static_only_url_fetcher).render(
@@ -273,7 +355,9 @@ def html_to_pdf(html: str) -> RenderedPdf:
     page_count = len(document.pages)
     if page_count != LETTER_PAGES:
         raise LetterRenderingError(f"the letter takes {page_count} pages; it must fit on one page")
-    return RenderedPdf(pdf=document.write_pdf(pdf_variant=PDF_VARIANT), page_count=page_count)
+    # WeasyPrint's documented hook for the XMP metadata (DocumentMetadata.generate_rdf_metadata).
+    document.metadata.generate_rdf_metadata = _pdf_a_and_ua_xmp
+    return RenderedPdf(pdf=document.write_pdf(pdf_variant=PDF_VARIANT, pdf_tags=True), page_count=page_count)
 
 
 def render_letter_pdf(letter: Letter) -> RenderedPdf:

@@ -437,16 +437,24 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
 
 
 def _sweep_invitation_emails(batch_size: int, run_now: bool) -> int:
-    """Invitation e-mails that a broker or mail outage kept from going out."""
-    from .invitations import invitations_not_sent, send_invitation_email, send_invitation_email_safely
+    """Appointment e-mails (invitations, moves, cancellations) that a broker or mail outage kept
+    from going out."""
+    from . import invitations
 
-    handed_out, after = 0, 0
-    while batch := list(invitations_not_sent(batch_size, after)):
-        for appointment_id in batch:
-            if run_now:
-                send_invitation_email(appointment_id)
-            else:
-                send_invitation_email_safely(appointment_id)
-            handed_out += 1
-        after = batch[-1]
+    handed_out = 0
+    for find, send, hand_out in (
+        (invitations.invitations_not_sent, invitations.send_invitation_email,
+         invitations.send_invitation_email_safely),
+        (invitations.cancellations_not_sent, invitations.send_cancellation_email,
+         invitations.send_cancellation_email_safely),
+    ):
+        after = 0
+        while batch := list(find(batch_size, after)):
+            for appointment_id in batch:
+                if run_now:
+                    send(appointment_id)
+                else:
+                    hand_out(appointment_id)
+                handed_out += 1
+            after = batch[-1]
     return handed_out

@@ -34,3 +34,10 @@ def send_intake_invitation_email(appointment_id: int) -> bool:
     from .invitations import send_invitation_email
 
     return send_invitation_email(appointment_id)
+
+
+@shared_task(acks_late=True)
+def send_intake_cancellation_email(appointment_id: int) -> bool:
+    from .invitations import send_cancellation_email
+
+    return send_cancellation_email(appointment_id)

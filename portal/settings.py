@@ -3,8 +3,8 @@
 Everything comes from environment variables (documented in `.env.example`). `DJANGO_ENV` picks
 one of three sets of defaults:
 
-- ``demo``: the zero-setup default of ``make run``: SQLite, eager tasks, console e-mail, the
-  DigiD mock switched on.
+- ``demo``: the zero-setup default of ``make run``: SQLite, eager tasks, e-mail kept as files
+  (readable at /dev/e-mail/), the DigiD mock switched on.
 - ``test``: what the test suite runs with; like demo, but fast password hashing and in-memory mail.
 - ``production``: nothing insecure is assumed; a missing secret is an error at start-up.
 """
@@ -63,6 +63,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.request_id.RequestIdMiddleware",  # a request id on every log line, and the latency metric
+    # Health and metrics answer on the internal host name over plain HTTP (portal.health).
+    "portal.health.InternalEndpointsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "portal.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "portal.context_processors.site",
             ],
         },
     },
@@ -186,13 +190,17 @@ DIGID_MOCK_ENABLED = env.bool("DIGID_MOCK_ENABLED", default=not IS_PRODUCTION)
 LANGUAGE_CODE = "nl"
 LANGUAGES = [("nl", "Nederlands"), ("en", "English"), ("ar", "العربية")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates written out and 24-hour times in every language (portal/formats/).
+FORMAT_MODULE_PATH = ["portal.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
 
 # --- Static files and private storage -------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+# Collected once, when the image is built (`collectstatic` in the Dockerfile), into a folder the
+# running processes only read.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "var" / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Letters are personal data: they live outside any public URL and are served by an
 # authorised view only.
@@ -214,10 +222,13 @@ STORAGES = {
 # --- E-mail ---------------------------------------------------------------------------------
 if IS_TEST:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-elif IS_PRODUCTION:
+elif IS_PRODUCTION or env.str("EMAIL_URL", default=""):
+    # The demo too, when EMAIL_URL names a server (a mail catcher such as smtp://127.0.0.1:1025).
     vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    # The demo keeps every e-mail it sends as an .eml file, listed at /dev/e-mail/ (portal.devmail).
+    EMAIL_BACKEND = "portal.devmail.MailboxBackend"
+DEMO_MAILBOX_DIR = Path(env.str("DEMO_MAILBOX_DIR", default=str(BASE_DIR / "var" / "mail")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mijn Inburgering <noreply@inburgering.example>")
 
 # --- Celery ---------------------------------------------------------------------------------
@@ -277,6 +288,8 @@ STATE_PENSION_AGE_TABLE = (
     {int(year): tuple(age) for year, age in env.json("STATE_PENSION_AGE_TABLE").items()}
     if env.str("STATE_PENSION_AGE_TABLE", default="") else DEFAULT_STATE_PENSION_AGES
 )
+# An intake is planned at least this many working days ahead, so the invitation letter arrives in time.
+INTAKE_NOTICE_WORKING_DAYS = env.int("INTAKE_NOTICE_WORKING_DAYS", default=5)
 # DOMAIN.md §8 ⚠: where objections (bezwaar) against DUO's letters go.
 OBJECTION_ADDRESS = env.str("OBJECTION_ADDRESS",
                             default="DUO, Servicecentrum Inburgering, Postbus 764, 9700 AT Groningen")
@@ -294,16 +307,45 @@ if IS_PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+# Health checks and the metrics scrape come over plain HTTP from inside the network; they are
+# answered before SecurityMiddleware anyway (portal.health), this keeps Django's check honest.
+SECURE_REDIRECT_EXEMPT = [r"^health/", r"^metrics$"]
+
+# --- Health and metrics ------------------------------------------------------------------------
+# /metrics answers only with `Authorization: Bearer <METRICS_TOKEN>`; without a token it is off.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if IS_PRODUCTION and METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise environ.ImproperlyConfigured("METRICS_TOKEN must be 32 characters or more")
+# Counters of the workers and beat (sweeps, task failures) live here, shared by every process.
+METRICS_REDIS_URL = env.str("METRICS_REDIS_URL", default=CELERY_BROKER_URL)
+# The letters-by-status figures are read from the database at most this often per process.
+METRICS_STATE_SECONDS = env.int("METRICS_STATE_SECONDS", default=15)
 
 # --- Logging --------------------------------------------------------------------------------
+# JSON lines in production (one object per line: timestamp, level, logger, message, request_id,
+# role, extras, traceback), plain text elsewhere; LOG_FORMAT=json|plain overrides. Every handler
+# carries the request id and blanks BSNs, in tracebacks too (portal.logging).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise environ.ImproperlyConfigured("LOG_FORMAT must be json or plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"no_bsn": {"()": "portal.logging.RedactBsnFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["no_bsn"]}},
+    "filters": {
+        "request_id": {"()": "portal.logging.RequestIdFilter"},
+        "no_bsn": {"()": "portal.logging.RedactBsnFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.logging.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT,
+                             "filters": ["request_id", "no_bsn"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own handlers (a DEBUG-only console, mail to ADMINS) would see records before the
+        # BSN filter: everything of Django's goes through the one handler above instead.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint's font subsetting is chatty at INFO.
         "fontTools": {"level": "WARNING"},

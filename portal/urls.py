@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import health, metrics, pages, views
 from .digid import adapter as digid_adapter
 from .digid import mock as digid_mock
 from .duo import preview as duo_preview
@@ -10,11 +10,20 @@ urlpatterns = [
     path("", views.start_page, name="start"),
     path("uitleg/drie-voorwaarden/", views.explain_conditions, name="explain_conditions"),
     path("uitleg/acht-weken/", views.explain_eight_weeks, name="explain_eight_weeks"),
+    path("privacy/", pages.privacy, name="privacy"),
+    path("toegankelijkheid/", pages.accessibility, name="accessibility"),
+    path("cookies/", pages.cookies, name="cookies"),
+    path("contact/", pages.contact, name="contact"),
     path("inloggen/", digid_mock.mock_login, name="digid_login"),
     path("uitloggen/", views.log_out, name="log_out"),
     path("uitgelogd/", views.logged_out, name="logged_out"),
     path("mijn-inburgering/", include("portal.newcomer.urls")),
-    path("health/", views.health, name="health"),
+    # Health and metrics: answered by health.InternalEndpointsMiddleware whatever the Host header
+    # and scheme; listed here for reverse() and for readers.
+    path("health/", health.ready, name="health"),
+    path("health/live", health.live, name="health_live"),
+    path("health/ready", health.ready, name="health_ready"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("duo/", include("portal.duo.urls")),
     path("gemeente/", include("portal.municipality.urls")),
     path("admin/", admin.site.urls),
@@ -27,3 +36,5 @@ urlpatterns = [
 # Developer preview of a letter as HTML: answers only while DEBUG is on (see the view).
 urlpatterns.append(path("dev/brieven/<uuid:public_id>/voorbeeld/", duo_preview.letter_preview,
                         name="letter_preview"))
+# The e-mails the demo sent: answers only in the demo or with DEBUG on (portal.devmail).
+urlpatterns.append(path("dev/e-mail/", include("portal.devmail")))

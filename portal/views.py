@@ -1,7 +1,5 @@
 from django.conf import settings
 from django.contrib.auth import logout
-from django.db import connection
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -44,16 +42,3 @@ def logged_out(request):
         "broker_unreachable": request.GET.get("broker") == "unreachable",
         "logged_out_at_broker": request.GET.get("state") == LOGGED_OUT_AT_BROKER,
     })
-
-
-@never_cache
-def health(request):
-    """Liveness for operators: the process answers and the database is reachable."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-        database = "ok"
-    except Exception:
-        database = "unavailable"
-    status = 200 if database == "ok" else 503
-    return JsonResponse({"status": "ok" if status == 200 else "degraded", "database": database}, status=status)

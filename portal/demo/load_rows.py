@@ -28,6 +28,7 @@ from integration.case_status import (
     registry_decision,
 )
 from integration.choices import DecisionSource, Language, PurposeOfStay
+from integration.names import searchable_name
 from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
 
 # The stored case state of a newcomer: the keys of `case_status.mirror_columns`, in this order.
@@ -44,9 +45,9 @@ ISSUED_LETTER_COLUMNS = (
 # Column order of every table, by Django attname. The writer checks these against the models,
 # so a field added later fails loudly instead of loading rows without it.
 NEWCOMER_COLUMNS = (
-    "id", "public_id", "given_names", "surname", "date_of_birth", "nationality", "preferred_language",
-    "email", "bsn", "bsn_assigned_on", *MIRROR_COLUMNS, *ISSUED_LETTER_COLUMNS, "start_letter_requested",
-    "created_at", "updated_at",
+    "id", "public_id", "given_names", "surname", "name_search", "date_of_birth", "nationality",
+    "preferred_language", "email", "bsn", "bsn_assigned_on", *MIRROR_COLUMNS, *ISSUED_LETTER_COLUMNS,
+    "start_letter_requested", "created_at", "updated_at",
 )
 PERMIT_COLUMNS = (
     "id", "newcomer_id", "residence_title", "article", "purpose", "decision_date", "valid_from",
@@ -241,9 +242,10 @@ class RowFactory:
             rows.categories[actual] = rows.categories.get(actual, 0) + 1
 
             stated = status.letter
+            given_names, surname = rng.choice(_GIVEN_NAMES), rng.choice(_SURNAMES)
             rows.newcomers.append((
-                newcomer_id, uuid.UUID(int=rng.getrandbits(128), version=4), rng.choice(_GIVEN_NAMES),
-                rng.choice(_SURNAMES), date_of_birth, nationality, rng.choice(_LANGUAGES),
+                newcomer_id, uuid.UUID(int=rng.getrandbits(128), version=4), given_names, surname,
+                searchable_name(f"{given_names} {surname}"), date_of_birth, nationality, rng.choice(_LANGUAGES),
                 f"nieuwkomer{newcomer_id}@example.org" if rng.random() < 0.6 else "",
                 bsn, bsn_on, *_mirror_values(mirror_columns(status)),
                 *((stated.issued_on, stated.start_date, stated.regime, stated.obligation_number,

@@ -18,6 +18,7 @@ from integration import case_facts, intakes, rules, services
 from integration.case_status import CasePhase
 from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer
+from letters import invitations
 from portal.accounts.models import Role
 
 from .letter_states import hold_start_letter_in_queue
@@ -39,6 +40,24 @@ MUNICIPALITIES = {
     "GM0363": "Amsterdam",
     "GM0599": "Rotterdam",
     "GM0518": "'s-Gravenhage",
+}
+
+# How newcomers reach each municipality: the sender of its invitation letter, the intake page,
+# the invitation e-mail and its Reply-To. The town halls' published addresses and 14 0xx
+# numbers; the e-mail addresses are made up (.example), so no reply reaches a real inbox.
+MUNICIPAL_CONTACTS = {
+    "GM0344": {"visiting_street": "Stadsplateau 1", "visiting_postcode": "3521 AZ", "visiting_town": "Utrecht",
+               "postal_address": "Postbus 16200", "postal_postcode": "3500 CE", "postal_town": "Utrecht",
+               "phone": "14 030", "email": "inburgering@utrecht.example", "website": "www.utrecht.nl"},
+    "GM0363": {"visiting_street": "Amstel 1", "visiting_postcode": "1011 PN", "visiting_town": "Amsterdam",
+               "postal_address": "Postbus 202", "postal_postcode": "1000 AE", "postal_town": "Amsterdam",
+               "phone": "14 020", "email": "inburgering@amsterdam.example", "website": "www.amsterdam.nl"},
+    "GM0599": {"visiting_street": "Coolsingel 40", "visiting_postcode": "3011 AD", "visiting_town": "Rotterdam",
+               "postal_address": "Postbus 70012", "postal_postcode": "3000 KP", "postal_town": "Rotterdam",
+               "phone": "14 010", "email": "inburgering@rotterdam.example", "website": "www.rotterdam.nl"},
+    "GM0518": {"visiting_street": "Spui 70", "visiting_postcode": "2511 BT", "visiting_town": "Den Haag",
+               "postal_address": "Postbus 12600", "postal_postcode": "2500 DJ", "postal_town": "Den Haag",
+               "phone": "14 070", "email": "inburgering@denhaag.example", "website": "www.denhaag.nl"},
 }
 
 # A street in each town, for the address block of the letters.
@@ -100,6 +119,11 @@ class Persona:
     def full_name(self) -> str:
         return f"{self.given_names} {self.surname}"
 
+    @property
+    def email(self) -> str:
+        """A made-up address (example.org), so the demo sends the person's e-mails."""
+        return f"{self.given_names.lower()}@example.org"
+
 
 def _obliged(regime: str, decided: DateFromToday) -> Decision:
     return Decision(regime, Outcome.OBLIGED, DecisionReason.OBLIGED_BY_RULE, decided)
@@ -143,7 +167,7 @@ PERSONAS: tuple[Persona, ...] = (
         municipality="GM0344", registered=days_ago(45),
         decision=_obliged(Regime.WI2021, days_ago(45)),
         letter=LETTER_ISSUED,
-        intake_in_working_days=3,
+        intake_in_working_days=5,  # the notice an invitation gives (intakes.DEFAULT_NOTICE_WORKING_DAYS)
     ),
     Persona(
         key="intake_held",
@@ -250,10 +274,32 @@ def persona_by_key(key: str) -> Persona:
 
 
 def ensure_municipalities() -> dict[str, Municipality]:
+    """The demo municipalities with their contact details; a detail an administrator has
+    changed in the admin since is kept, one left empty is filled in."""
     found = {}
     for code, name in MUNICIPALITIES.items():
-        found[code], _ = Municipality.objects.update_or_create(code=code, defaults={"name": name})
+        municipality, _ = Municipality.objects.update_or_create(code=code, defaults={"name": name})
+        empty = {field: value for field, value in MUNICIPAL_CONTACTS[code].items()
+                 if not getattr(municipality, field)}
+        address_fields = {"visiting": ("visiting_street", "visiting_postcode", "visiting_town"),
+                          "postal": ("postal_address", "postal_postcode", "postal_town")}
+        for fields in address_fields.values():
+            if any(getattr(municipality, field) for field in fields):
+                for field in fields:  # an address is filled in whole or kept whole
+                    empty.pop(field, None)
+        if empty:
+            for field, value in empty.items():
+                setattr(municipality, field, value)
+            municipality.save(update_fields=list(empty))
+        found[code] = municipality
     return found
+
+
+def ensure_email(newcomer: Newcomer, persona: Persona) -> None:
+    """Give a persona made before the demo had e-mail addresses its address (kept if set)."""
+    if not newcomer.email:
+        Newcomer.objects.filter(pk=newcomer.pk, email="").update(email=persona.email)
+        newcomer.email = persona.email
 
 
 def create_persona(persona: Persona, today: date, duo_officer, municipalities) -> Newcomer:
@@ -267,7 +313,7 @@ def create_persona(persona: Persona, today: date, duo_officer, municipalities) -
         newcomer = Newcomer.objects.create(
             given_names=persona.given_names, surname=persona.surname,
             date_of_birth=persona.date_of_birth, nationality=persona.nationality,
-            preferred_language=persona.language,
+            preferred_language=persona.language, email=persona.email,
         )
         services.record_bsn(newcomer, persona.bsn, persona.bsn_assigned(today))
         permit = persona.permit
@@ -324,8 +370,10 @@ def _demo_officer(municipality):
 def ensure_planned_intake(newcomer: Newcomer, persona: Persona, today: date) -> IntakeAppointment:
     """The persona's brede intake interview, planned through the scheduling service with the demo
     officer of the persona's municipality, `intake_in_working_days` ahead at the first free time
-    from 10:00 (or, when negative, held that many working days ago at 10:00, its outcome still to
-    record). An interview that is already there is kept, so a second run adds nothing."""
+    from 10:00 that leaves the notice period (or, when negative, held that many working days ago
+    at 10:00, its outcome still to record). One still to come gets its invitation letter and
+    e-mail, as the officer's planning page sends them. An interview that is already there is
+    kept, so a second run adds nothing."""
     interviews = newcomer.intakes.filter(kind=IntakeKind.INTERVIEW)
     if persona.intake_in_working_days >= 0:
         interviews = interviews.filter(status=IntakeStatus.PLANNED, starts_at__gte=timezone.now())
@@ -344,9 +392,14 @@ def ensure_planned_intake(newcomer: Newcomer, persona: Persona, today: date) -> 
                                 location=INTAKE_LOCATION, officer=officer)
     (slot, *_) = intakes.free_slots(municipality=registration.municipality, officer=officer,
                                     location=INTAKE_LOCATION, duration=duration, after=after, count=1)
-    return intakes.schedule(newcomer=newcomer, municipality=registration.municipality,
-                            kind=IntakeKind.INTERVIEW, starts_at=slot.starts_at, ends_at=slot.ends_at,
-                            location=INTAKE_LOCATION, officer=officer)
+    with transaction.atomic():
+        appointment = intakes.schedule(newcomer=newcomer, municipality=registration.municipality,
+                                       kind=IntakeKind.INTERVIEW, starts_at=slot.starts_at, ends_at=slot.ends_at,
+                                       location=INTAKE_LOCATION, officer=officer)
+        # As the officer's planning page does: the invitation letter, and after commit its e-mail
+        # (kept in the demo's mailbox, /dev/e-mail/).
+        invitations.request_intake_invitation(appointment)
+    return appointment
 
 
 def case_state_label(newcomer: Newcomer, today: date, letter_status: str | None = None) -> str:

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from integration.models import Newcomer
+from portal.forms import PortalFormMixin
 
 from .linking import clean_bsn
 
@@ -16,7 +17,7 @@ def demo_personas():
         "public_id", "given_names", "surname")[:DEMO_PERSONA_LIMIT]
 
 
-class MockDigidLoginForm(forms.Form):
+class MockDigidLoginForm(PortalFormMixin, forms.Form):
     """Pick a demo persona or type a BSN. Posted, so the BSN never appears in a URL."""
 
     persona = forms.ChoiceField(label=_("Demo person"), required=False,
@@ -25,8 +26,7 @@ class MockDigidLoginForm(forms.Form):
         label=_("Or type a BSN"), required=False, max_length=11,
         help_text=_("9 digits, for example 111222333."),
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off",
-                                     "class": "utrecht-textbox utrecht-textbox--html-input",
-                                     "aria-describedby": "id_bsn_help"}),
+                                     "class": "utrecht-textbox utrecht-textbox--html-input"}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -35,17 +35,6 @@ class MockDigidLoginForm(forms.Form):
             (str(public_id), f"{given} {surname}") for public_id, given, surname in demo_personas()
         ]
 
-    def full_clean(self):
-        super().full_clean()
-        # Errors are announced with the field they belong to.
-        for name, errors in self.errors.items():
-            if name in self.fields:
-                attrs = self.fields[name].widget.attrs
-                described_by = [attrs.get("aria-describedby", "")] + [
-                    f"id_{name}_error_{number}" for number in range(1, len(errors) + 1)]
-                attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = " ".join(part for part in described_by if part)
-
     def clean_bsn(self):
         raw = self.cleaned_data.get("bsn", "").strip()
         return clean_bsn(raw) if raw else ""
@@ -53,5 +42,6 @@ class MockDigidLoginForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if not self.errors and not cleaned.get("persona") and not cleaned.get("bsn"):
-            raise ValidationError(_("Choose a demo person or type a BSN."), code="required")
+            # On the first field, so the error summary links to a place where it can be fixed.
+            self.add_error("persona", ValidationError(_("Choose a demo person or type a BSN."), code="required"))
         return cleaned

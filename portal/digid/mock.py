@@ -47,4 +47,5 @@ def mock_login(request):
         log_in_newcomer(request, newcomer)
         return redirect(_next_url(request))
     return render(request, "portal/digid/mock_login.html",
-                  {"form": form, "digid_login_url": digid_login_url, "next": next_url})
+                  {"form": form, "digid_login_url": digid_login_url, "next": next_url},
+                  status=400 if form.errors else 200)

@@ -8,12 +8,26 @@ the audit record of the export. DUO staff asking for it are refused.
 import csv
 from datetime import date
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
+
+from integration.choices import Regime
 
 from .selectors import Reason, days_overdue
 
-COLUMNS = ["person_id", "name", "municipality", "regime", "conditions_met_on", "ready_on", "expected_by",
-           "days_overdue", "reason", "error", "contacted_duo"]
+# (key, header): the headers are in the staff member's language, like the values.
+COLUMNS = [
+    ("person_id", gettext_lazy("person id")), ("name", gettext_lazy("name")),
+    ("municipality", gettext_lazy("municipality")), ("regime", gettext_lazy("regime")),
+    ("conditions_met_on", gettext_lazy("conditions met on")), ("ready_on", gettext_lazy("ready on")),
+    ("expected_by", gettext_lazy("letter expected by")), ("days_overdue", gettext_lazy("days overdue")),
+    ("reason", gettext_lazy("why no letter")), ("error", gettext_lazy("error")),
+    ("contacted_duo", gettext_lazy("contacted DUO")),
+]
+BSN_COLUMN = ("bsn", gettext_lazy("BSN"))
+
+
+def headers(with_bsn: bool = False) -> list[str]:
+    return [str(label) for _, label in COLUMNS + ([BSN_COLUMN] if with_bsn else [])]
 CHUNK_SIZE = 2000
 
 
@@ -40,7 +54,7 @@ def csv_rows(queryset, *, today: date, with_bsn: bool = False):
     from integration.rules import letter_expected_by
 
     writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS + (["bsn"] if with_bsn else []))
+    yield writer.writerow(headers(with_bsn))
     if with_bsn:
         queryset = queryset.only("public_id", "given_names", "surname", "conditions_met_on", "ready_on",
                                  "letter_clock_on", "bsn")
@@ -49,14 +63,14 @@ def csv_rows(queryset, *, today: date, with_bsn: bool = False):
             row.public_id,
             _cell(row.full_name),
             row.municipality_name or "",
-            row.regime or "being assessed",
+            str(Regime(row.regime).label) if row.regime else gettext("being assessed"),
             row.conditions_met_on.isoformat(),
             row.ready_on.isoformat() if row.ready_on else "",
             letter_expected_by(row.letter_clock_on).isoformat(),
             days_overdue(row, today),
             gettext(Reason.LABELS[row.reason]),
             _cell(row.last_error) if row.reason == Reason.RENDERING_FAILED else "",
-            "yes" if row.contacted else "no",
+            gettext("yes") if row.contacted else gettext("no"),
         ]
         if with_bsn:
             line.append(row.bsn or "")

@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from integration import rules
 from integration.choices import DecisionReason, Outcome, Regime
 from integration.models import Municipality
+from portal.forms import PortalFormMixin
 
 from .selectors import BEING_ASSESSED, OverdueFilters, Reason
 
 
-class OverdueFilterForm(forms.Form):
+class OverdueFilterForm(PortalFormMixin, forms.Form):
     municipality = forms.ModelChoiceField(
         label=_("Municipality"), queryset=Municipality.objects.all(), to_field_name="code", required=False,
         empty_label=_("all"))
@@ -46,7 +47,7 @@ class OverdueFilterForm(forms.Form):
 CONTACTS_FROM = rules.WI2013_FIRST_DAY
 
 
-class ServiceErrorsForm(forms.Form):
+class ServiceErrorsForm(PortalFormMixin, forms.Form):
     def add_service_error(self, error: ValidationError) -> None:
         """Put a service's ValidationError on the matching fields (non-field otherwise)."""
         if not hasattr(error, "error_dict"):
@@ -106,7 +107,7 @@ class RetryForm(ConfirmForm):
     pass
 
 
-class BsnExportForm(forms.Form):
+class BsnExportForm(PortalFormMixin, forms.Form):
     """An administrator asking for the BSN column must say why; the reason goes in the audit."""
 
     why = forms.CharField(max_length=500)

@@ -92,6 +92,8 @@ def _render_person(request, public_id, *, forms=None, status=200):
         audit(request.user, AuditAction.VIEW, "person page", newcomer=case.newcomer)
     forms = forms or {}
     return render(request, "duo/person_detail.html", {
+        # The form whose errors the page's error summary and title announce.
+        "form": next((form for form in forms.values() if form.errors), None),
         "case": case,
         "status": case.status,
         "retry_form": forms.get("retry") or RetryForm(auto_id="retry_%s"),

@@ -29,6 +29,8 @@ def schedule_intake(actor, newcomer, *, kind, starts_at, ends_at, location, offi
 
 
 def reschedule_intake(actor, appointment, *, starts_at, ends_at, location, officer):
+    """Move the appointment: the new one's invitation (letter, and after commit the e-mail that
+    says it was moved and moves the event in the person's calendar) replaces the old one's."""
     with transaction.atomic():
         new = intakes.reschedule(appointment, starts_at=starts_at, ends_at=ends_at, location=location,
                                  officer=officer)
@@ -40,11 +42,14 @@ def reschedule_intake(actor, appointment, *, starts_at, ends_at, location, offic
 
 
 def cancel_intake(actor, appointment, *, reason):
+    """Cancel the appointment, withdraw its invitation if not yet issued, and (after commit)
+    e-mail the cancellation, which removes the event from the person's calendar."""
     with transaction.atomic():
         cancelled = intakes.cancel(appointment, reason=reason)
         invitations.withdraw_intake_invitation(cancelled, "appointment cancelled")
+        emailed = invitations.request_cancellation_email(cancelled)
         audit(actor, AuditAction.CHANGE, "intake appointment cancelled", newcomer=cancelled.newcomer,
-              why=reason, appointment=str(cancelled.public_id))
+              why=reason, appointment=str(cancelled.public_id), email=emailed)
     return cancelled
 
 

@@ -15,6 +15,7 @@ from integration import intakes, plans, rules
 from integration.choices import Route
 from integration.models import IntakeKind
 from portal.accounts.models import Role, User
+from portal.forms import PortalFormMixin
 
 from .selectors import SORTS, Due, Stage
 
@@ -27,17 +28,8 @@ STAGE_LABELS = {
 DUE_LABELS = {Due.PASSED: _("PIP due date passed"), Due.APPROACHING: _("PIP due within 2 weeks")}
 
 
-class LinkedErrorsForm(forms.Form):
-    """Marks a field with errors as invalid and points it at its error message."""
-
-    def add_error(self, field, error):
-        super().add_error(field, error)
-        names = error.error_dict.keys() if hasattr(error, "error_dict") else [field]
-        for name in names:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["aria-invalid"] = "true"
-                widget.attrs["aria-describedby"] = f"{self[name].auto_id}-error"
+class MunicipalForm(PortalFormMixin, forms.Form):
+    """A form of the municipal workspace; Django links each field to its errors itself."""
 
     def add_service_error(self, error: ValidationError, field_map: dict | None = None) -> None:
         """Put a service's ValidationError on the matching fields (non-field otherwise)."""
@@ -50,7 +42,7 @@ class LinkedErrorsForm(forms.Form):
             self.add_error(name if name in self.fields else None, messages)
 
 
-class WorkListFilterForm(forms.Form):
+class WorkListFilterForm(PortalFormMixin, forms.Form):
     stage = forms.ChoiceField(label=_("Stage"), required=False,
                               choices=[("", _("all"))] + [(s, STAGE_LABELS[s]) for s in Stage.ORDER])
     due = forms.ChoiceField(label=_("PIP due"), required=False,
@@ -91,7 +83,7 @@ DURATIONS = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("1 hour")), (9
              (120, _("2 hours"))]
 
 
-class AppointmentTimeForm(LinkedErrorsForm):
+class AppointmentTimeForm(MunicipalForm):
     """When, where and with whom; combined into aware start and end times."""
 
     officer = forms.ModelChoiceField(label=_("Officer"), queryset=User.objects.none())
@@ -139,11 +131,11 @@ class RescheduleForm(AppointmentTimeForm):
     pass
 
 
-class CancelForm(LinkedErrorsForm):
+class CancelForm(MunicipalForm):
     reason = forms.CharField(label=_("Reason"), max_length=200)
 
 
-class OutcomeForm(LinkedErrorsForm):
+class OutcomeForm(MunicipalForm):
     attended = forms.TypedChoiceField(
         label=_("Did the person come?"), widget=forms.RadioSelect, coerce=lambda value: value == "yes",
         choices=[("yes", _("Yes, attended")), ("no", _("No, did not attend (no-show)"))])
@@ -151,7 +143,7 @@ class OutcomeForm(LinkedErrorsForm):
                             widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class PlanForm(LinkedErrorsForm):
+class PlanForm(MunicipalForm):
     plan_date = forms.DateField(label=_("Date of the plan"), widget=forms.DateInput(attrs={"type": "date"}))
     route = forms.ChoiceField(label=_("Route"), choices=Route.choices, widget=forms.RadioSelect)
     exams = forms.MultipleChoiceField(label=_("Exams and modules required"), required=False,

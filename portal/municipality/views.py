@@ -16,8 +16,10 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from integration import intakes, rules
+from integration import intakes, plans, rules
+from integration.choices import Regime
 from integration.models import IntakeStatus
+from letters.invitations import will_send_email
 from portal.audit.models import AuditAction
 from portal.audit.services import audit
 
@@ -36,6 +38,9 @@ from .forms import (
 )
 from .permissions import municipal_officer_required
 
+# The fields a free-slot link fills in (see `_suggestions`).
+SLOT_FIELDS = ("officer", "location", "day", "start_time", "duration")
+
 
 @never_cache
 @municipal_officer_required
@@ -46,16 +51,16 @@ def work_list(request):
     today = timezone.localdate()
     with transaction.atomic():
         # No count over the whole municipality: a page and whether another one follows.
-        page = selectors.work_list_page(municipality, filters, selectors.page_number(request.GET.get("pagina")),
-                                        today)
+        after = selectors.WorkListCursor.parse(request.GET.get("na"), filters.sort)
+        page = selectors.work_list_page(municipality, filters, after, today)
         rows = page.rows
         audit(request.user, AuditAction.VIEW, "municipal work list", rows=len(rows),
               filters={k: v for k, v in vars(filters).items() if v})
     for row in rows:
-        row.pip_due, row.due = selectors.due_state(row, today)
-        row.stage_label = STAGE_LABELS[row.stage]
+        row.due = selectors.due_state(row, today)
+        row.stage_label = STAGE_LABELS[row.municipal_stage]
         row.due_label = DUE_LABELS.get(row.due, "")
-    query = urlencode([(k, v) for k, v in request.GET.items() if k != "pagina"])
+    query = urlencode([(k, v) for k, v in request.GET.items() if k != "na"])
     return render(request, "municipality/work_list.html",
                   {"form": form, "page": page, "rows": rows, "query": query, "municipality": municipality})
 
@@ -148,13 +153,16 @@ def schedule(request, public_id):
             except ValidationError as exc:
                 form.add_service_error(exc, form.field_map)
             else:
-                messages.success(request, _("The appointment is planned and the invitation is on its way."))
+                messages.success(request, _(
+                    "The appointment is planned and the invitation is being sent by e-mail. The letter is in Mijn "
+                    "Inburgering.") if will_send_email(newcomer) else _(
+                    "The appointment is planned. The invitation letter is in Mijn Inburgering; no e-mail address is "
+                    "known, so no e-mail is sent."))
                 return redirect("municipality:person", public_id=appointment.newcomer.public_id)
     else:
         kind = request.GET.get("kind") or "INTERVIEW"
         initial = {"kind": kind, "officer": request.user.pk, "duration": default_duration(kind),
-                   **{k: v for k, v in request.GET.items() if k in ("officer", "location", "day", "start_time",
-                                                                      "duration")}}
+                   **{k: v for k, v in request.GET.items() if k in SLOT_FIELDS}}
         form = ScheduleForm(initial=initial, municipality=municipality)
     kind = (form.data.get("kind") if form.is_bound else form.initial.get("kind")) or "INTERVIEW"
     return render(request, "municipality/schedule.html", {
@@ -181,14 +189,21 @@ def reschedule(request, public_id):
             except ValidationError as exc:
                 form.add_service_error(exc, form.field_map)
             else:
-                messages.success(request, _("The appointment is moved and a new invitation is on its way."))
+                messages.success(request, _(
+                    "The appointment is moved. An e-mail with the new time is being sent; it also moves the "
+                    "appointment in the person's calendar. The new letter is in Mijn Inburgering.")
+                    if will_send_email(appointment.newcomer) else _(
+                    "The appointment is moved. The new letter is in Mijn Inburgering; no e-mail address is known, so "
+                    "no e-mail is sent."))
                 return redirect("municipality:person", public_id=appointment.newcomer.public_id)
     else:
         start = timezone.localtime(appointment.starts_at)
         minutes = int((appointment.ends_at - appointment.starts_at).total_seconds() // 60)
-        form = RescheduleForm(initial={"officer": appointment.officer_id, "location": appointment.location,
-                                       "day": start.date(), "start_time": start.time(), "duration": minutes},
-                              municipality=municipality)
+        initial = {"officer": appointment.officer_id, "location": appointment.location,
+                   "day": start.date(), "start_time": start.strftime("%H:%M"), "duration": minutes}
+        # A free-slot link fills the form with its officer, room, day and time.
+        initial.update({key: value for key, value in request.GET.items() if key in SLOT_FIELDS})
+        form = RescheduleForm(initial=initial, municipality=municipality)
     return render(request, "municipality/appointment_form.html", {
         "form": form, "appointment": appointment, "newcomer": appointment.newcomer,
         "suggestions": _suggestions(request, form, appointment.kind), "action": "reschedule",
@@ -220,7 +235,11 @@ def cancel(request, public_id):
     return _appointment_action(
         request, public_id, CancelForm, "cancel",
         lambda appointment, data: actions.cancel_intake(request.user, appointment, reason=data["reason"]),
-        lambda result: _("The appointment is cancelled."))
+        lambda result: _(
+            "The appointment is cancelled. An e-mail is being sent; it also removes the appointment from the "
+            "person's calendar.") if will_send_email(result.newcomer) else _(
+            "The appointment is cancelled. No e-mail address is known: the person sees the cancellation in Mijn "
+            "Inburgering."))
 
 
 def _outcome_message(result):
@@ -252,6 +271,21 @@ def write_plan(request, public_id):
     revising = bool(file.plans)
     if request.method == "POST":
         form = PlanForm(request.POST)
+        if form.is_valid() and not revising and request.POST.get("confirmed") != "yes":
+            try:
+                plans.check_first_plan_allowed(newcomer)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+                return render(request, "municipality/plan_form.html", {
+                    "form": form, "newcomer": newcomer, "file": file, "revising": revising}, status=400)
+            # Saving the first PIP fixes the 3-year period: show the dates and ask first.
+            plan_date = form.cleaned_data["plan_date"]
+            period = rules.integration_period(Regime.WI2021, None, plan_date)
+            return render(request, "municipality/plan_confirm.html", {
+                "form": form, "newcomer": newcomer, "plan_date": plan_date, "first_day": period[0],
+                "last_day": rules.period_last_day(period), "data": request.POST,
+                "route_label": dict(PlanForm.base_fields["route"].choices)[form.cleaned_data["route"]],
+            })
         if form.is_valid():
             try:
                 actions.write_plan(request.user, newcomer, **form.cleaned_data)

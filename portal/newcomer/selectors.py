@@ -27,3 +27,7 @@ def intakes_for(newcomer_id: int):
     """All the person's intake appointments, in time order, with the municipality (one query)."""
     return IntakeAppointment.objects.filter(newcomer_id=newcomer_id).select_related("municipality").order_by(
         "starts_at", "pk")
+
+
+def has_appointments(newcomer_id: int) -> bool:
+    return IntakeAppointment.objects.filter(newcomer_id=newcomer_id).exists()

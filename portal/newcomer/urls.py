@@ -10,4 +10,5 @@ urlpatterns = [
     path("brieven/<uuid:public_id>/", views.letter_download, name="letter_download"),
     path("stappen/", views.steps, name="steps"),
     path("intake/", views.intake, name="intake"),
+    path("intake/<uuid:public_id>/agenda.ics", views.intake_calendar, name="intake_calendar"),
 ]

@@ -23,6 +23,7 @@ from integration.models import (
     ResidencePermit,
 )
 from portal.demo.bsn import bsns_from
+from tests.letters.smtp_server import smtp_inbox  # noqa: F401 - a fixture: a real SMTP server for the test
 
 BSN_ASSIGNED_ON = date(2024, 3, 1)
 PERMIT_DECIDED_ON = date(2024, 2, 12)

@@ -1,6 +1,7 @@
 """The intake invitation (letter + e-mail with an .ics) and DUO's period letter after the PIP."""
 
 from datetime import datetime, timedelta
+from email.utils import parseaddr
 
 import pytest
 from django.core import mail
@@ -17,8 +18,15 @@ from letters.models import Letter, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
 from tests.portal import newcomer_cases as cases
 
+from .municipal_contact import with_contact_details
+
 pytestmark = pytest.mark.django_db
-ROOM = "Stadskantoor Utrecht, Stadsplateau 1, kamer 3.12"
+ROOM = "Stadskantoor, kamer 3.12"
+
+
+@pytest.fixture(autouse=True)
+def utrecht():
+    return with_contact_details(cases.municipality())
 
 
 @pytest.fixture
@@ -90,12 +98,13 @@ def test_the_invitation_email_carries_a_valid_ics_and_no_bsn(person, officer, dj
     event = Calendar.from_ical(content).walk("VEVENT")[0]
     assert event.decoded("dtstart") == appointment.starts_at
     assert event.decoded("dtend") == appointment.ends_at
-    assert str(event["location"]) == ROOM
+    # The room and the street address, so a map app finds it.
+    assert str(event["location"]) == f"{ROOM}, Stadsplateau 1, 3521 AZ Utrecht"
     assert "Brede intake" in str(event["summary"])
     everything = message.subject + message.body + content.decode()
     assert person.bsn not in everything
     assert person.surname not in everything  # no personal data beyond when and where
-    assert ROOM in message.body
+    assert ROOM in message.body and "Stadsplateau 1, 3521 AZ Utrecht" in message.body
 
 
 def test_a_cancelled_appointment_withdraws_the_queued_invitation_and_sends_no_email(person, officer):
@@ -158,3 +167,65 @@ def test_an_issued_invitation_letter_sends_no_second_notice(person, officer, dja
     appointment = plan_appointment(person, officer)
     request_invitation(appointment, django_capture_on_commit_callbacks)
     assert len(mail.outbox) == 1 and mail.outbox[0].attachments
+
+
+# --- The municipality as the sender -----------------------------------------------------------
+
+
+def letter_text(letter) -> str:
+    return " ".join(PdfReader(letter.pdf.open("rb")).pages[0].extract_text().split())
+
+
+def test_the_invitation_letter_has_the_municipality_as_sender_with_a_return_address(
+        person, officer, django_capture_on_commit_callbacks):
+    letter = request_invitation(plan_appointment(person, officer), django_capture_on_commit_callbacks)
+    letter.refresh_from_db()
+    text = letter_text(letter)
+    assert "Retouradres Postbus 16200, 3500 CE UTRECHT" in text
+    assert "Retouradres ," not in text
+    assert "Bezoekadres Stadsplateau 1 3521 AZ Utrecht" in text
+    assert "T 14 030" in text and "E inburgering@utrecht.example" in text and "www.utrecht.nl" in text
+    # The letter asks the person to let the municipality know, and says how.
+    assert "bel 14 030 of mail naar inburgering@utrecht.example" in text
+    assert f"Plaats: {ROOM}, Stadsplateau 1, 3521 AZ Utrecht" in text
+
+
+def test_without_a_phone_or_e_mail_the_letter_says_where_to_write(
+        utrecht, person, officer, django_capture_on_commit_callbacks):
+    with_contact_details(utrecht, phone="", email="")
+    letter = request_invitation(plan_appointment(person, officer), django_capture_on_commit_callbacks)
+    letter.refresh_from_db()
+    assert "schrijf naar Gemeente Utrecht, Postbus 16200, 3500 CE UTRECHT" in letter_text(letter)
+
+
+def test_an_invitation_without_a_return_address_is_not_issued_and_staff_see_why(
+        utrecht, person, officer, django_capture_on_commit_callbacks):
+    with_contact_details(utrecht, visiting_street="", visiting_postcode="", visiting_town="", postal_address="",
+                         postal_postcode="", postal_town="")
+    letter = request_invitation(plan_appointment(person, officer), django_capture_on_commit_callbacks)
+    letter.refresh_from_db()
+    assert letter.status == LetterStatus.FAILED
+    assert "no postal or visiting address for the return address" in letter.last_error
+    # Once an administrator fills in the address, the next try issues it.
+    with_contact_details(utrecht)
+    assert services.issue(letter.pk) is services.Outcome.ISSUED
+
+
+def test_the_invitation_email_comes_from_the_municipality_and_replies_reach_it(
+        person, officer, django_capture_on_commit_callbacks):
+    request_invitation(plan_appointment(person, officer), django_capture_on_commit_callbacks)
+    [message] = invitation_emails()
+    sent = message.message()
+    assert parseaddr(sent["From"]) == ("Gemeente Utrecht via Mijn Inburgering", "noreply@inburgering.example")
+    assert sent["Reply-To"] == "inburgering@utrecht.example"
+    assert sent["Auto-Submitted"] == "auto-generated"
+    assert "14 030" in message.body and "inburgering@utrecht.example" in message.body
+
+
+def test_the_new_letter_notice_is_marked_automatic(person, django_capture_on_commit_callbacks):
+    start_letter = Letter.objects.get(newcomer=person, kind=LetterKind.START_DATE)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.issue(start_letter.pk) is services.Outcome.ISSUED
+    [notice] = mail.outbox
+    assert notice.message()["Auto-Submitted"] == "auto-generated"
+    assert "Reply-To" not in notice.message()  # DUO's notice: nobody reads replies

@@ -151,7 +151,7 @@ def test_letter_is_pdf_a_with_dutch_language_and_a_title(wi2021_letter):
     xmp = catalog["/Metadata"].get_object().get_data().decode()
 
     assert re.search(r"pdfaid:part(>|=\")2", xmp)
-    assert re.search(r"pdfaid:conformance(>|=\")B", xmp)
+    assert re.search(r"pdfaid:conformance(>|=\")U", xmp)  # PDF/A-2u: tagged, every glyph in Unicode
     assert "/OutputIntents" in catalog
     assert catalog["/Lang"] == "nl"
     assert reader.metadata.title == f"Startdatum van uw inburgeringsplicht – {wi2021_letter.reference}"

@@ -35,10 +35,12 @@ def test_the_utrecht_officer_records_the_intake_and_writes_a_pip_that_the_newcom
 
     today = timezone.localdate()
     needs = rules.route_requirements("B1")
+    plan = {"plan_date": today.isoformat(), "route": "B1", "exams": list(needs.exams), "pvt_required": "on",
+            "map_required": "on"}
+    check = client.post(f"/gemeente/personen/{samira.public_id}/pip/", plan)
+    assert check.status_code == 200 and 'id="pip-check"' in check.content.decode()  # the dates, asked first
     with django_capture_on_commit_callbacks(execute=True):  # the period letter is issued after commit
-        response = client.post(f"/gemeente/personen/{samira.public_id}/pip/", {
-            "plan_date": today.isoformat(), "route": "B1", "exams": list(needs.exams),
-            "pvt_required": "on", "map_required": "on"})
+        response = client.post(f"/gemeente/personen/{samira.public_id}/pip/", {**plan, "confirmed": "yes"})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Letter.objects.filter(newcomer=samira, kind=LetterKind.PERIOD, status=LetterStatus.ISSUED).exists()
 

@@ -224,6 +224,10 @@ def test_an_invited_officer_chooses_a_password_then_must_set_up_totp(client, adm
 
     login = person.post(reverse("account_login"), {"login": "nieuw@utrecht.example", "password": PASSWORD})
     assert login["Location"].startswith(reverse("mfa_activate_totp"))
+    # The set-up asks for the first authenticator code, not for the password just typed.
+    activation = person.get(login["Location"])
+    assert activation.status_code == 200
+    assert 'name="code"' in activation.content.decode() and 'name="password"' not in activation.content.decode()
     # Every staff page insists on the authenticator first.
     work_list = person.get(reverse("municipality:work_list"))
     assert work_list.status_code == 302 and work_list["Location"].startswith(reverse("mfa_activate_totp"))

@@ -176,8 +176,15 @@ def test_viewing_the_list_is_audited(client, staff):
 
 
 def read_csv(response) -> list[dict]:
+    """The rows, keyed by column key (the headers are in the staff member's language)."""
+    from django.utils import translation
+
+    from portal.duo.export import BSN_COLUMN, COLUMNS
+
     body = b"".join(response.streaming_content).decode()
-    return list(csv.DictReader(io.StringIO(body)))
+    with translation.override(response.wsgi_request.LANGUAGE_CODE):
+        keys = {str(label): key for key, label in COLUMNS + [BSN_COLUMN]}
+    return [{keys[header]: value for header, value in row.items()} for row in csv.DictReader(io.StringIO(body))]
 
 
 def test_csv_holds_the_filtered_rows_without_bsn_for_duo_staff(client, staff):

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from integration.models import IntakeAppointment, IntakeStatus, PersonalPlan
 from letters.models import Letter, LetterKind
@@ -91,7 +92,9 @@ def test_a_double_booking_is_refused_on_the_officer_field_with_the_booked_times(
     [message] = form.errors["officer"]
     assert f"{local:%H:%M}" in message and f"{local + timedelta(hours=1):%H:%M}" in message
     html = response.content.decode()
-    assert 'aria-describedby="id_officer-error"' in html and 'id="id_officer-error"' in html
+    # Django links the field to its error itself (aria-describedby), and the summary links to it.
+    assert 'aria-describedby="id_officer_error"' in html and 'id="id_officer_error"' in html
+    assert 'href="#id_officer"' in html and "There is a problem" in html
     assert IntakeAppointment.objects.filter(newcomer=second).count() == 0
 
 
@@ -150,7 +153,13 @@ def test_the_first_pip_fixes_the_period_and_queues_one_period_letter(client_of, 
     plan_date = timezone.localdate() - timedelta(days=1)
     data = {"plan_date": plan_date.isoformat(), "route": "B1", "exams": ["reading", "listening", "writing",
             "speaking", "knm"], "pvt_required": "on", "map_required": "on"}
-    assert client_of.post(reverse("municipality:plan", args=[person.public_id]), data).status_code == 302
+    check = client_of.post(reverse("municipality:plan", args=[person.public_id]), data)
+    # Saving the first PIP fixes the period: the officer sees its dates and confirms first.
+    first_day = plan_date + timedelta(days=1)
+    assert check.status_code == 200 and not PersonalPlan.objects.filter(newcomer=person).exists()
+    assert date_format(first_day, "j F Y") in check.content.decode()
+    assert client_of.post(reverse("municipality:plan", args=[person.public_id]),
+                          {**data, "confirmed": "yes"}).status_code == 302
     page = client_of.get(reverse("municipality:person", args=[person.public_id])).content.decode()
     assert "PIP" in page
     revised = {**data, "route": "Z", "exams": [], "plan_date": timezone.localdate().isoformat()}
@@ -167,3 +176,28 @@ def test_a_pip_before_the_intake_is_refused_with_a_message(client_of, officer):
                               {"plan_date": timezone.localdate().isoformat(), "route": "Z"})
     assert response.status_code == 400
     assert "brede intake" in " ".join(response.context["form"].non_field_errors())
+
+
+def test_the_work_list_finds_a_name_without_accents_or_case_anywhere_in_it(client_of, officer):
+    ozdemir = newcomer_in(officer.municipality, given_names="Ayşe", surname="Özdemir")
+    newcomer_in(officer.municipality, given_names="Amal", surname="Haddad")
+
+    for typed in ("özdemir", "OZDEM", "zdem", "ayse", "Ayşe Öz"):
+        rows = client_of.get(reverse("municipality:work_list"), {"name": typed}).context["rows"]
+        assert [row.pk for row in rows] == [ozdemir.pk], typed
+
+
+def test_the_work_list_continues_after_the_last_row_of_the_page(client_of, officer, settings):
+    from portal.municipality import selectors
+
+    people = [newcomer_in(officer.municipality, given_names=f"Person{n:02}", surname="Page", registered_days_ago=n)
+              for n in range(1, 8)]
+    seen, after = [], None
+    while True:
+        page = selectors.work_list_page(officer.municipality, selectors.WorkListFilters(sort="due"), after, size=3)
+        seen += [row.pk for row in page.rows]
+        if page.next_cursor is None:
+            break
+        after = selectors.WorkListCursor.parse(str(page.next_cursor), "due")
+    # Every person exactly once, earliest PIP due date first (the earliest registration).
+    assert seen == [person.pk for person in reversed(people)]

@@ -1,5 +1,6 @@
 """What operators rely on: production settings pass Django's deploy checks, demo conveniences
-are refused in production, the health endpoint answers, and logs never carry a BSN."""
+are refused in production, the health endpoint answers, and logs never carry a BSN. Health,
+logs, metrics, the entrypoint and the stack in depth: tests/ops/."""
 
 import logging
 import os
@@ -55,9 +56,11 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 @pytest.mark.django_db
 def test_health_reports_the_database(client):
+    """/health/ stays as the old name of /health/ready (tests/ops/test_health.py has the rest)."""
     response = client.get("/health/")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok"}
+    assert response.json()["status"] == "ok"
+    assert response.json()["checks"]["database"] == "ok"
     assert "no-cache" in response["Cache-Control"]
 
 

@@ -15,6 +15,7 @@ from portal.demo.personas import (
     PERSONAS,
     case_state_label,
     create_persona,
+    ensure_email,
     ensure_municipalities,
     ensure_planned_intake,
 )
@@ -45,8 +46,10 @@ class Command(BaseCommand):
             newcomer = Newcomer.objects.filter(bsn=persona.bsn).first()
             if newcomer is None:
                 newcomer = create_persona(persona, today, duo_officer, municipalities)
-            elif persona.intake_in_working_days is not None:
-                ensure_planned_intake(newcomer, persona, today)  # the last one may have passed
+            else:
+                ensure_email(newcomer, persona)  # loaded before the personas had e-mail addresses
+                if persona.intake_in_working_days is not None:
+                    ensure_planned_intake(newcomer, persona, today)  # the last one may have passed
             if persona.letter == LETTER_ISSUED:
                 result = ensure_start_letter_issued(newcomer)
                 if result.status != "issued":
@@ -70,6 +73,9 @@ class Command(BaseCommand):
             ["E-mail", "Password", "Role", "Municipality"],
             [[a.email, a.password, a.role, a.municipality_code or "-"] for a in STAFF_ACCOUNTS],
         ))
+        if settings.EMAIL_BACKEND == "portal.devmail.MailboxBackend":
+            self.stdout.write(f"\nThe demo sends no e-mail: it keeps each one as an .eml file, listed at "
+                              f"{settings.SITE_URL}/dev/e-mail/ (log in as DUO staff).\n")
         for problem in problems:
             self.stderr.write(self.style.WARNING(
                 f"{problem}. Run demo_data again once letter rendering works to retry."))
