@@ -7,6 +7,7 @@ every write that changes a person's case goes through `services.py`.
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from . import rules
 from .case_status import CasePhase, MunicipalStage
 from .choices import DecisionReason, DecisionSource, Exam, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
+from .guards import PostgresExclusionConstraint, TsTzRange
 from .names import searchable_name
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
@@ -529,6 +531,15 @@ class IntakeAppointment(models.Model):
                                     name="intake_calendar_version_unique"),
             models.UniqueConstraint(fields=["calendar_uid"], condition=Q(status="planned"),
                                     name="intake_one_planned_per_calendar_event"),
+            # No officer and no room is booked twice at the same time.
+            PostgresExclusionConstraint(
+                name="intake_officer_not_double_booked", condition=Q(status__in=BOOKED_STATUSES),
+                expressions=[("officer", RangeOperators.EQUAL),
+                             (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS)]),
+            PostgresExclusionConstraint(
+                name="intake_room_not_double_booked", condition=Q(status__in=BOOKED_STATUSES),
+                expressions=[("municipality", RangeOperators.EQUAL), ("location", RangeOperators.EQUAL),
+                             (TsTzRange("starts_at", "ends_at", RangeBoundary()), RangeOperators.OVERLAPS)]),
         ]
         indexes = [
             models.Index(fields=["municipality", "starts_at"], name="intake_municipality_day_idx"),

@@ -5,15 +5,19 @@ person stopped being ready before issuance). An issued letter is never changed: 
 a new letter that refers to the old one.
 """
 
+import functools
+import operator
 import secrets
 import uuid
 
+import pgtrigger
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from integration.choices import Regime
+from integration.guards import refusal
 from integration.models import IntakeAppointment, Newcomer
 
 from .storage import letter_storage
@@ -24,6 +28,15 @@ class LetterKind(models.TextChoices):
     INTAKE_INVITATION = "INTAKE_INVITATION", _("invitation to the brede intake")
     PERIOD = "PERIOD", _("integration period letter")
 
+
+# What an issued letter said and how it was made: never changed once issued (DOMAIN.md §3; a
+# correction is a new letter). Every field of Letter is in one of these two lists (a test checks).
+FROZEN_ONCE_ISSUED = (
+    "id", "public_id", "kind", "newcomer", "obligation_number", "regime", "reference", "status", "intake",
+    "corrects", "start_date", "letter_date", "attempts", "last_error", "cancel_reason", "pdf", "sha256",
+    "page_count", "queued_at", "rendering_started_at", "issued_at",
+)
+MAY_CHANGE_AFTER_ISSUE = ("email_sent_at", "updated_at")
 
 KIND_REFERENCE_CODE = {LetterKind.START_DATE: "SD", LetterKind.INTAKE_INVITATION: "IU", LetterKind.PERIOD: "IT"}
 
@@ -92,6 +105,16 @@ class Letter(models.Model):
         verbose_name = _("letter")
         verbose_name_plural = _("letters")
         ordering = ["-queued_at"]
+        triggers = [
+            refusal("issued_letter_not_deleted", pgtrigger.Delete,
+                    "issued letter % cannot be deleted", message_args="OLD.reference",
+                    condition=pgtrigger.Q(old__status="issued")),
+            refusal("issued_letter_not_changed", pgtrigger.Update,
+                    "issued letter % cannot be changed; issue a correction instead", message_args="OLD.reference",
+                    condition=pgtrigger.Q(old__status="issued") & functools.reduce(operator.or_, (
+                        pgtrigger.Q(**{f"old__{field}__df": pgtrigger.F(f"new__{field}")})
+                        for field in FROZEN_ONCE_ISSUED))),
+        ]
         constraints = [
             # Exactly one start-date letter per person and obligation (DOMAIN.md §3); a
             # correction is a separate letter, a cancelled one no longer counts.

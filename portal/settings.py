@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
+    "pgtrigger",  # the database guards declared on the models (integration/guards.py)
     "portal",
     "portal.accounts",
     "portal.audit",

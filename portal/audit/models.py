@@ -4,9 +4,12 @@ Append-only: records are written in the same transaction as what they describe a
 changed or deleted (a database trigger refuses it; the admin offers neither).
 """
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from integration.guards import refusal
 
 
 class AuditAction(models.TextChoices):
@@ -32,6 +35,8 @@ class AuditRecord(models.Model):
         verbose_name = _("audit record")
         verbose_name_plural = _("audit records")
         ordering = ["-at", "-pk"]
+        triggers = [refusal("audit_record_append_only", pgtrigger.Update | pgtrigger.Delete,
+                            "the audit trail is append-only")]
         indexes = [models.Index(fields=["newcomer", "at"], name="audit_newcomer_idx"),
                    models.Index(fields=["actor", "at"], name="audit_actor_idx")]
 
