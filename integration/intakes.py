@@ -170,7 +170,10 @@ def _lock_newcomer(newcomer: Newcomer) -> Newcomer:
 
 
 def _check_officer(officer, municipality) -> None:
-    if not getattr(officer, "is_municipal_officer", False) or officer.municipality_id != municipality.pk:
+    # Only municipal officers have a municipality (constraint user_only_officers_have_municipality),
+    # so the municipality alone says both "an officer" and "of this municipality"; who may use the
+    # municipal workspace at all is portal.accounts' question.
+    if getattr(officer, "municipality_id", None) != municipality.pk:
         raise ValidationError({"officer": _("Choose an officer of this municipality.")}, code="officer_elsewhere")
 
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from . import health, metrics, pages, views
 from .digid import adapter as digid_adapter
-from .digid import mock as digid_mock
+from .digid import login as digid_login
 from .duo import preview as duo_preview
 
 urlpatterns = [
@@ -14,7 +14,7 @@ urlpatterns = [
     path("toegankelijkheid/", pages.accessibility, name="accessibility"),
     path("cookies/", pages.cookies, name="cookies"),
     path("contact/", pages.contact, name="contact"),
-    path("inloggen/", digid_mock.mock_login, name="digid_login"),
+    path("inloggen/", digid_login.login_page, name="digid_login"),
     path("uitloggen/", views.log_out, name="log_out"),
     path("uitgelogd/", views.logged_out, name="logged_out"),
     path("mijn-inburgering/", include("portal.newcomer.urls")),
