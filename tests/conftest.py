@@ -22,6 +22,14 @@ def _english_messages_outside_requests():
         yield
 
 
+@pytest.fixture
+def utrecht():
+    """The municipality most tests happen in."""
+    from tests import factories
+
+    return factories.utrecht()
+
+
 def log_in_with_mfa(client, user):
     """Log in as allauth leaves a session after the password and the TOTP code were given
     (staff pages and the admin demand both)."""

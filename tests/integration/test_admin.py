@@ -40,11 +40,6 @@ def client(client, superuser):
 
 
 @pytest.fixture
-def utrecht():
-    return Municipality.objects.create(code="GM0344", name="Utrecht")
-
-
-@pytest.fixture
 def amsterdam():
     return Municipality.objects.create(code="GM0363", name="Amsterdam")
 

@@ -32,11 +32,6 @@ def newcomer():
     return Newcomer.objects.create(**newcomer_fields())
 
 
-@pytest.fixture
-def utrecht():
-    return Municipality.objects.create(code="GM0344", name="Utrecht")
-
-
 def test_a_valid_bsn_is_stored():
     person = Newcomer.objects.create(**newcomer_fields(bsn=VALID_BSN, bsn_assigned_on=date(2024, 1, 5)))
     assert Newcomer.objects.get(pk=person.pk).bsn == VALID_BSN

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from integration import services
 from integration.choices import DecisionReason, Outcome, PurposeOfStay, Regime
-from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
 from letters.models import Letter, LetterKind, LetterStatus
 
 pytestmark = pytest.mark.django_db
@@ -25,11 +25,6 @@ def days_ago(days: int) -> date:
 def staff_user(django_user_model):
     return django_user_model.objects.create_user(email="medewerker@duo.example", password="x" * 16,
                                                  role="duo_staff")
-
-
-@pytest.fixture
-def utrecht():
-    return Municipality.objects.create(code="GM0344", name="Utrecht")
 
 
 @pytest.fixture

@@ -16,28 +16,18 @@ from django.utils import timezone
 from integration import rules, services
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime
 from integration.models import (
-    Municipality,
     MunicipalRegistration,
     Newcomer,
     ObligationDecision,
     ResidencePermit,
 )
-from portal.demo.bsn import bsns_from
+from tests.factories import utrecht, valid_bsns
 from tests.letters.smtp_server import smtp_inbox  # noqa: F401 - a fixture: a real SMTP server for the test
 
 BSN_ASSIGNED_ON = date(2024, 3, 1)
 PERMIT_DECIDED_ON = date(2024, 2, 12)
 REGISTERED_ON = date(2024, 3, 5)  # the last condition: the ready date
 RESIDENCE_TITLE = 21  # regular fixed term, Vw2000 art 8a
-
-
-def valid_bsns(first: int = 10_000_000):
-    """Distinct BSNs that pass the 11-check, counting up from an 8-digit prefix."""
-    return (bsn for _, bsn in bsns_from(first))
-
-
-def utrecht() -> Municipality:
-    return Municipality.objects.get_or_create(code="GM0344", defaults={"name": "Utrecht"})[0]
 
 
 def _person(surname: str, given_names: str, email: str) -> Newcomer:

@@ -10,6 +10,7 @@ from integration import intakes, plans, rules
 from integration.choices import Route
 from integration.models import IntakeKind
 from portal.accounts.models import Role
+from tests import factories
 from tests.conftest import log_in_with_mfa
 
 from . import newcomer_cases as cases
@@ -18,8 +19,7 @@ from .test_duo_access import staff_user
 ROOM = "Stadskantoor, kamer 3.12"
 
 
-def utrecht():
-    return cases.municipality("GM0344", "Utrecht")
+utrecht = factories.utrecht
 
 
 def amsterdam():

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from integration import services
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime, Route
-from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer, PersonalPlan
+from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Newcomer, PersonalPlan
 from letters import services as letter_services
 from letters.models import Letter, LetterKind, LetterStatus
-from portal.demo.bsn import bsns_from
+from tests.factories import municipality, valid_bsns  # noqa: F401 - municipality: part of this module's vocabulary
 
 
 def days_ago(days: int) -> date:
@@ -24,16 +24,7 @@ def days_from_now(days: int) -> date:
     return timezone.localdate() + timedelta(days=days)
 
 
-def valid_bsns(first: int = 20_000_000):
-    """Distinct BSNs that pass the 11-check, counting up from an 8-digit prefix."""
-    return (bsn for _, bsn in bsns_from(first))
-
-
 _bsns = valid_bsns()
-
-
-def municipality(code="GM0344", name="Utrecht") -> Municipality:
-    return Municipality.objects.get_or_create(code=code, defaults={"name": name})[0]
 
 
 def newcomer(given_names="Amal", surname="Haddad", *, bsn_days_ago: int | None = 100, bsn: str | None = None,
