@@ -59,8 +59,10 @@ test: install $(OIDC_BROKER)/node_modules/.installed
 test-fast: install
 	DJANGO_ENV=test $(VENV)/bin/pytest -m "not browser and not worker" $(PYTEST_ARGS)
 
+# Style and errors (ruff), and the direction of imports between and inside the apps (pyproject.toml).
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 
 worker: install
 	$(VENV)/bin/celery -A portal worker --loglevel=INFO --concurrency=2

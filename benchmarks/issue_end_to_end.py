@@ -3,7 +3,7 @@
 On a fresh PostgreSQL database (created and migrated here, dropped afterwards unless --keep)
 it loads N ready people, each with a queued start-date letter as the case update leaves it, and
 starts W `celery worker` processes (prefork, concurrency 1) on a Redis database of its own.
-Timed: enqueueing every letter through `letters.services.enqueue` until every letter is issued
+Timed: enqueueing every letter through `letters.publish.enqueue` until every letter is issued
 (claim, render, store the PDF, mark issued, and the follow-up e-mail task on the same queue).
 
 In the same run, for comparison, W bare processes render the very same letters' HTML with
@@ -147,12 +147,12 @@ def stop_workers(workers: list[subprocess.Popen]) -> None:
 
 def issue_through_workers(letter_ids: list[int]) -> float:
     """Seconds from the first enqueue until every letter is issued."""
-    from letters import services
     from letters.models import Letter, LetterStatus
+    from letters.publish import enqueue
 
     started = time.monotonic()
     for letter_id in letter_ids:
-        if not services.enqueue(letter_id):
+        if not enqueue(letter_id):
             raise SystemExit("the broker refused a letter")
     enqueued = time.monotonic() - started
     while (issued := Letter.objects.filter(status=LetterStatus.ISSUED).count()) < len(letter_ids):

@@ -1,7 +1,7 @@
 """How fast the letter sweep finds its work on a loaded database, and how much memory it needs.
 
 Runs EXPLAIN (ANALYZE, BUFFERS) of the two queries the sweep pages through, exactly as
-`letters.services` builds them: ready people without a start-date letter
+`letters.sweep` builds them: ready people without a start-date letter
 (`ready_without_letter`) and unfinished letters due another try (`unfinished_letters_due`).
 Prints each plan once and the median execution time of several runs; the target is well under
 100 ms per batch, through the partial indexes newcomer_ready_unrequested_idx and
@@ -65,10 +65,10 @@ def sweep_child() -> None:
     """Runs in a child process so its peak RSS is the sweep's alone."""
     import resource
 
-    from letters import services
+    from letters import sweep
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    counts = services.sweep()
+    counts = sweep.sweep()
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"counts": counts, "rss_before_kib": before, "rss_peak_kib": after}))
 
@@ -99,17 +99,17 @@ def main():
     from django.conf import settings
 
     from integration.models import Newcomer
-    from letters import services
+    from letters import sweep
     from letters.models import Letter
 
     batch = settings.LETTER_SWEEP_BATCH_SIZE
     print(f"{Newcomer.objects.count():,} newcomers, {Letter.objects.count():,} letters; batch size {batch}\n")
     medians = {}
     queries = {
-        "ready_without_letter": (services.ready_without_letter(batch), "newcomer_ready_unrequested_idx"),
-        "unfinished_letters_due": (services.unfinished_letters_due(batch), "letter_unfinished_idx"),
+        "ready_without_letter": (sweep.ready_without_letter(batch), "newcomer_ready_unrequested_idx"),
+        "unfinished_letters_due": (sweep.unfinished_letters_due(batch), "letter_unfinished_idx"),
         "unfinished_letters_due (no grace, as issue_due_letters)":
-            (services.unfinished_letters_due(batch, queued_grace_seconds=0), "letter_unfinished_idx"),
+            (sweep.unfinished_letters_due(batch, queued_grace_seconds=0), "letter_unfinished_idx"),
     }
     for name, (queryset, index) in queries.items():
         plan, median = explain(queryset, args.runs)

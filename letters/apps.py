@@ -8,7 +8,10 @@ class LettersConfig(AppConfig):
     def ready(self):
         from integration.guards import sqlite_guard
 
-        from . import receivers  # noqa: F401  (connects to integration's case_state_changed)
+        from . import (
+            receivers,  # noqa: F401  (connects to integration's case_state_changed)
+            tasks,  # noqa: F401  (registers the tasks `letters.publish` sends by name)
+        )
         from .models import FROZEN_ONCE_ISSUED, Letter
 
         def issued_letter_guard() -> str:

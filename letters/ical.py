@@ -30,6 +30,8 @@ from icalendar import Calendar, Event, vCalAddress
 
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus
 
+from .links import newcomer_portal_url
+
 PRODUCT_ID = "-//DUO//Mijn Inburgering//NL"
 
 
@@ -91,7 +93,7 @@ def _description(appointment: IntakeAppointment, cancelled: bool) -> str:
     else:
         text = "Neem uw identiteitsbewijs mee. Kunt u niet komen? Laat het de gemeente weten"
         text += f": {reach}." if reach else "."
-    return f"{text} U vindt uw afspraken ook in Mijn Inburgering: {settings.SITE_URL}/mijn-inburgering/"
+    return f"{text} U vindt uw afspraken ook in Mijn Inburgering: {newcomer_portal_url()}"
 
 
 def intake_ics(appointment: IntakeAppointment, method: str = Method.PUBLISH, *, attendee: str = "") -> bytes:

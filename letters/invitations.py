@@ -4,7 +4,7 @@ Both are requested inside the caller's transaction (the one that planned the app
 saved the first PIP), with the newcomer's row already locked, and handed to the workers once
 that transaction commits. The Letter row is the durable intent, as for the start-date letter:
 the database allows one live invitation per appointment and one period letter per person, and
-`letters.services.issue` turns each into exactly one PDF whatever retries happen.
+`letters.issuing.issue_letter` turns each into exactly one PDF whatever retries happen.
 
 The invitation e-mail (with the appointment for the calendar, `letters.ical`) goes out once
 per appointment: `IntakeAppointment.invitation_sent_at` is set under the appointment's row lock
@@ -28,10 +28,12 @@ from django.utils.formats import date_format
 from integration.choices import Regime
 from integration.models import IntakeAppointment, IntakeStatus, Newcomer
 
-from . import services
 from .ical import Method, intake_ics, intake_summary
+from .links import newcomer_portal_url
 from .mail import automatic_email, calendar_part
 from .models import Letter, LetterKind, LetterStatus
+from .publish import SEND_INTAKE_CANCELLATION_EMAIL, SEND_INTAKE_INVITATION_EMAIL, enqueue, publish_or_log
+from .requests import cancel_letter, record_event
 
 ICS_FILENAME = "uitnodiging-brede-intake.ics"
 
@@ -51,8 +53,8 @@ def _create_once(lookup: dict, **fields) -> tuple[Letter, bool]:
             letter = Letter.objects.create(**lookup, **fields)
     except IntegrityError:
         return _live(Letter.objects.filter(**lookup)).get(), False
-    services.record_event(letter, "queued")
-    transaction.on_commit(lambda: services.enqueue(letter.pk))
+    record_event(letter, "queued")
+    transaction.on_commit(lambda: enqueue(letter.pk))
     return letter, True
 
 
@@ -76,7 +78,7 @@ def withdraw_intake_invitation(appointment: IntakeAppointment, reason: str) -> N
     for letter in Letter.objects.select_for_update().filter(
             intake=appointment, kind=LetterKind.INTAKE_INVITATION,
             status__in=[LetterStatus.QUEUED, LetterStatus.FAILED]):
-        services.cancel(letter, reason)
+        cancel_letter(letter, reason)
 
 
 def _email_language(newcomer: Newcomer) -> str:
@@ -126,7 +128,7 @@ def _email_context(appointment: IntakeAppointment) -> dict:
         "phone": municipality.phone,
         "email": municipality.email,
         "website": municipality.website,
-        "portal_url": f"{settings.SITE_URL}/mijn-inburgering/",
+        "portal_url": newcomer_portal_url(),
     }
 
 
@@ -170,7 +172,7 @@ def send_invitation_email(appointment_id: int) -> bool:
         IntakeAppointment.objects.filter(pk=appointment.pk).update(invitation_sent_at=timezone.now())
         event = "invitation_email_sent" if appointment.calendar_sequence == 0 else "moved_email_sent"
         for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
-            services.record_event(letter, event, intake_summary(appointment))
+            record_event(letter, event, intake_summary(appointment))
     return True
 
 
@@ -192,7 +194,7 @@ def send_cancellation_email(appointment_id: int) -> bool:
         cancellation_email(appointment).send()
         IntakeAppointment.objects.filter(pk=appointment.pk).update(cancellation_sent_at=timezone.now())
         for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
-            services.record_event(letter, "cancellation_email_sent", intake_summary(appointment))
+            record_event(letter, "cancellation_email_sent", intake_summary(appointment))
     return True
 
 
@@ -209,17 +211,13 @@ def send_invitation_email_safely(appointment_id: int) -> None:
     """After commit: hand the e-mail to the workers. A broker or mail server that is down must
     not turn a saved appointment into an error page; the appointment shows "e-mail not sent"
     and the sweep (`invitations_not_sent`) sends it later."""
-    from .tasks import send_intake_invitation_email
-
-    services.publish_or_log(send_intake_invitation_email, appointment_id,
+    publish_or_log(SEND_INTAKE_INVITATION_EMAIL, appointment_id,
                             what=f"the invitation e-mail for appointment {appointment_id}")
 
 
 def send_cancellation_email_safely(appointment_id: int) -> None:
     """As `send_invitation_email_safely`, for the cancellation (`cancellations_not_sent`)."""
-    from .tasks import send_intake_cancellation_email
-
-    services.publish_or_log(send_intake_cancellation_email, appointment_id,
+    publish_or_log(SEND_INTAKE_CANCELLATION_EMAIL, appointment_id,
                             what=f"the cancellation e-mail for appointment {appointment_id}")
 
 

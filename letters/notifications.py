@@ -5,13 +5,14 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from .links import newcomer_portal_url
 from .mail import automatic_email
 
 
 def send_new_letter_email(address: str, language: str) -> None:
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {"portal_url": f"{settings.SITE_URL}/mijn-inburgering/"}
+        context = {"portal_url": newcomer_portal_url()}
         subject = render_to_string("letters/email/new_letter_subject.txt", context).strip()
         body = render_to_string("letters/email/new_letter_body.txt", context)
     automatic_email(subject, body, [address]).send()

@@ -4,9 +4,9 @@ from django.dispatch import receiver
 
 from integration.services import case_state_changed
 
-from . import services
+from .requests import request_start_letter
 
 
 @receiver(case_state_changed)
 def request_start_letter_when_ready(sender, newcomer, status, **kwargs):
-    services.request_start_letter(newcomer, status)
+    request_start_letter(newcomer, status)

@@ -225,7 +225,15 @@ if IS_TEST:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 elif IS_PRODUCTION or env.str("EMAIL_URL", default=""):
     # The demo too, when EMAIL_URL names a server (a mail catcher such as smtp://127.0.0.1:1025).
-    vars().update(env.email_url("EMAIL_URL", default="smtp://localhost:25"))
+    # EMAIL_URL (smtp://user:password@host:port, smtp+tls://… or smtps://…) spelled out.
+    _email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
+    EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+    EMAIL_HOST = _email["EMAIL_HOST"]
+    EMAIL_PORT = _email["EMAIL_PORT"]
+    EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 else:
     # The demo keeps every e-mail it sends as an .eml file, listed at /dev/e-mail/ (portal.devmail).
     EMAIL_BACKEND = "portal.devmail.MailboxBackend"

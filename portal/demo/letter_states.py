@@ -1,7 +1,7 @@
 """Putting a demo persona's start-date letter in the state the persona needs.
 
 Demo tooling reaches into the letters app here (the portal's own code only depends the other
-way round); everything goes through the letters' models and services.
+way round); everything goes through the letters' models and services (requests, issuing).
 """
 
 from __future__ import annotations
@@ -13,14 +13,15 @@ from django.utils import timezone
 
 from integration import case_facts
 from integration.models import Newcomer
-from letters import services as letter_services
+from letters.issuing import issue_letter
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
+from letters.requests import active_start_letter
 
 
 def hold_start_letter_in_queue(newcomer: Newcomer, regime: str, queued_on: date) -> Letter:
     """Create the start-date letter as "queued" just before the person becomes ready.
 
-    `letters.services.request_start_letter` keeps an active letter that already exists instead
+    `letters.requests.request_start_letter` keeps an active letter that already exists instead
     of creating and enqueueing another, so this letter is never handed to a worker: it waits,
     as after a lost queue message, until the sweep (`issue_due_letters`) picks it up. Call it
     inside the transaction that records the last fact, or a refresh in between cancels it.
@@ -44,7 +45,7 @@ def start_letter(newcomer: Newcomer) -> Letter | None:
     status = case_facts.status_for(newcomer.pk)
     if status.obligation is None:
         return None
-    return letter_services.active_start_letter(newcomer, status.obligation.number)
+    return active_start_letter(newcomer, status.obligation.number)
 
 
 def ensure_start_letter_issued(newcomer: Newcomer) -> IssueResult:
@@ -57,6 +58,6 @@ def ensure_start_letter_issued(newcomer: Newcomer) -> IssueResult:
     if letter is None:
         return IssueResult("missing", "no start-date letter was requested")
     if letter.status != LetterStatus.ISSUED:
-        letter_services.issue(letter.pk)
+        issue_letter(letter.pk)
         letter.refresh_from_db()
     return IssueResult(letter.status, letter.last_error if letter.status != LetterStatus.ISSUED else "")

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from integration import services as integration
 from integration.models import Newcomer
-from letters import services as letter_services
+from letters.issuing import IssueOutcome, issue_letter
 from letters.models import Letter, LetterKind, LetterStatus
+from letters.requests import request_correction
 from portal.audit.models import AuditAction
 from portal.audit.services import audit
 
@@ -20,7 +21,7 @@ from portal.audit.services import audit
 @dataclass(frozen=True)
 class RetryResult:
     letter: Letter | None
-    outcome: letter_services.Outcome | None
+    outcome: IssueOutcome | None
 
 
 def retry_issuance(actor, public_id) -> RetryResult:
@@ -36,7 +37,7 @@ def retry_issuance(actor, public_id) -> RetryResult:
             return RetryResult(None, None)
         audit(actor, AuditAction.ACTION, "retry issuance of the start-date letter", newcomer=newcomer,
               letter=letter.reference, status_before=letter.status)
-    return RetryResult(letter, letter_services.issue(letter.pk))
+    return RetryResult(letter, issue_letter(letter.pk))
 
 
 def _unfinished_start_letter(newcomer):
@@ -75,7 +76,7 @@ def correct_start_letter(actor, public_id, *, why):
     """Issue a correction of the start-date letter (it refers to the old one, which stays)."""
     with transaction.atomic():
         newcomer = get_object_or_404(Newcomer, public_id=public_id)
-        correction = letter_services.request_correction(newcomer)
+        correction = request_correction(newcomer)
         audit(actor, AuditAction.ACTION, "correction of the start-date letter", newcomer=newcomer, why=why[:500],
               letter=correction.reference, corrects=correction.corrects.reference)
     return correction

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from letters import services as letter_services
+from letters.issuing import IssueOutcome
 from letters.models import Letter
 from portal.accounts.models import Role
 from portal.audit.models import AuditAction
@@ -135,12 +135,12 @@ def retry_issuance(request, public_id):
                                     "or the letter was already issued."))
         return redirect("duo:person", public_id=public_id)
     texts = {
-        letter_services.Outcome.ISSUED: _("The letter was issued."),
-        letter_services.Outcome.FAILED: _("Rendering failed again; see the error in the timeline."),
-        letter_services.Outcome.CANCELLED: _("The letter was cancelled: the person is no longer ready."),
-        letter_services.Outcome.BUSY: _("A worker is rendering this letter right now; look again in a minute."),
+        IssueOutcome.ISSUED: _("The letter was issued."),
+        IssueOutcome.FAILED: _("Rendering failed again; see the error in the timeline."),
+        IssueOutcome.CANCELLED: _("The letter was cancelled: the person is no longer ready."),
+        IssueOutcome.BUSY: _("A worker is rendering this letter right now; look again in a minute."),
     }
-    level = messages.SUCCESS if result.outcome is letter_services.Outcome.ISSUED else messages.WARNING
+    level = messages.SUCCESS if result.outcome is IssueOutcome.ISSUED else messages.WARNING
     messages.add_message(request, level, texts.get(result.outcome,
                                                    _("Nothing to do: the letter was already handled.")))
     return redirect("duo:person", public_id=public_id)

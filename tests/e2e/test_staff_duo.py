@@ -15,8 +15,8 @@ from allauth.mfa.totp.internal.auth import yield_hotp_counters_from_time as _cou
 from django.db import transaction
 
 from integration.choices import Regime
-from letters import services as letter_services
 from letters.models import Letter, LetterKind, LetterStatus
+from letters.requests import record_event
 from portal.accounts.models import Role, User
 from portal.demo.letter_states import hold_start_letter_in_queue
 from tests.portal import newcomer_cases as cases
@@ -71,7 +71,7 @@ def overdue_with_failed_letter(given_names, surname, where=None):
     """Ready 70 days ago; the start-date letter's one rendering attempt crashed.
 
     The letter is created queued before the decision that makes the person ready, so no worker
-    renders it on commit, then left as `letters.services` leaves a crashed attempt: failed, the
+    renders it on commit, then left as `letters.issuing` leaves a crashed attempt: failed, the
     attempt counted, the error stored and in the events.
     """
     with transaction.atomic():
@@ -81,8 +81,8 @@ def overdue_with_failed_letter(given_names, surname, where=None):
         letter = hold_start_letter_in_queue(person, Regime.WI2021, queued_on=cases.days_ago(70))
         cases.decision(person)
         Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.FAILED, attempts=1, last_error=RENDER_ERROR)
-        letter_services.record_event(letter, "rendering", "attempt 1")
-        letter_services.record_event(letter, "failed", RENDER_ERROR)
+        record_event(letter, "rendering", "attempt 1")
+        record_event(letter, "failed", RENDER_ERROR)
     return person
 
 

@@ -28,7 +28,7 @@ from integration.case_status import CasePhase, LetterState, MunicipalStage, Next
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime, Route
 from integration.models import IntakeStatus, Municipality, Newcomer
 from integration.tasks import rederive_due_cases
-from letters import services as letter_services
+from letters.issuing import IssueOutcome, issue_letter
 from letters.models import Letter, LetterKind, LetterStatus
 from portal.accounts.backends import DIGID_BACKEND
 from portal.accounts.models import Role, User
@@ -107,7 +107,7 @@ class Story:
     def issue(self):
         letter = Letter.objects.filter(newcomer=self.person, kind=LetterKind.START_DATE).exclude(
             status=LetterStatus.CANCELLED).order_by("-pk").first()
-        assert letter_services.issue(letter.pk) == letter_services.Outcome.ISSUED, letter.last_error
+        assert issue_letter(letter.pk) == IssueOutcome.ISSUED, letter.last_error
         return self
 
     def intake(self, on: date, status=IntakeStatus.PLANNED):
@@ -387,7 +387,7 @@ def corrected() -> Story:
     story = ready_wi2021(100).issue().permit(ago(150), valid_from=ago(150), title=21, purpose=PurposeOfStay.FAMILY)
     duo_actions.correct_start_letter(story.staff, story.person.public_id, why="an earlier permit was found")
     correction = Letter.objects.get(newcomer=story.person, corrects__isnull=False)
-    assert letter_services.issue(correction.pk) == letter_services.Outcome.ISSUED
+    assert issue_letter(correction.pk) == IssueOutcome.ISSUED
     return story
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus
-from letters import invitations, services
+from letters import invitations, publish, sweep
 from letters.models import Letter, LetterKind, LetterStatus
 from letters.selectors import issued_letters_for
 from portal.accounts.models import Role, User
@@ -265,14 +265,14 @@ def test_a_cancellation_held_back_by_an_outage_is_sent_by_the_sweep_and_a_move_i
         raise ConnectionError("broker down")
 
     with monkeypatch.context() as outage, django_capture_on_commit_callbacks(execute=True):
-        outage.setattr(services, "publish", broker_down)
+        outage.setattr(publish, "publish", broker_down)
         actions.cancel_intake(officer, moved, reason="ill")
     assert smtp_inbox.take() == []
 
     settings.LETTER_QUEUED_GRACE_SECONDS = 0
-    assert services.sweep(run_now=True)["invitation_emails"] == 1  # the cancellation; not the moved one
+    assert sweep.sweep(run_now=True)["invitation_emails"] == 1  # the cancellation; not the moved one
     [cancellation] = smtp_inbox.take()
     calendar, event = parse_ics(cancellation)
     assert (str(calendar["METHOD"]), int(event["SEQUENCE"])) == ("CANCEL", 2)
-    assert services.sweep(run_now=True)["invitation_emails"] == 0
+    assert sweep.sweep(run_now=True)["invitation_emails"] == 0
     assert smtp_inbox.take() == []

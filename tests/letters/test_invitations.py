@@ -13,7 +13,8 @@ from pypdf import PdfReader
 from integration import intakes, plans
 from integration.choices import Route
 from integration.models import IntakeKind
-from letters import invitations, services
+from letters import invitations, publish, sweep
+from letters.issuing import IssueOutcome, issue_letter
 from letters.models import Letter, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
 from tests.portal import newcomer_cases as cases
@@ -69,7 +70,7 @@ def test_requesting_the_invitation_twice_gives_one_letter_one_pdf_and_one_email(
     assert Letter.objects.filter(kind=LetterKind.INTAKE_INVITATION).count() == 1
     letter = Letter.objects.get(pk=first.pk)
     assert letter.status == LetterStatus.ISSUED, letter.last_error  # issued by the eager task after commit
-    assert services.issue(letter.pk) is services.Outcome.ALREADY_DONE
+    assert issue_letter(letter.pk) is IssueOutcome.ALREADY_DONE
     assert len(invitation_emails()) == 1
     appointment.refresh_from_db()
     assert appointment.invitation_sent_at is not None
@@ -151,15 +152,15 @@ def test_an_invitation_email_that_did_not_go_out_is_sent_by_the_sweep(
 
     appointment = plan_appointment(person, officer)
     with monkeypatch.context() as outage:
-        outage.setattr(services, "publish", broker_down)
+        outage.setattr(publish, "publish", broker_down)
         request_invitation(appointment, django_capture_on_commit_callbacks)
     appointment.refresh_from_db()
     assert appointment.invitation_sent_at is None and not invitation_emails()
 
     settings.LETTER_QUEUED_GRACE_SECONDS = 0
-    assert services.sweep(run_now=True)["invitation_emails"] == 1
+    assert sweep.sweep(run_now=True)["invitation_emails"] == 1
     assert len(invitation_emails()) == 1
-    assert services.sweep(run_now=True)["invitation_emails"] == 0
+    assert sweep.sweep(run_now=True)["invitation_emails"] == 0
 
 
 def test_an_issued_invitation_letter_sends_no_second_notice(person, officer, django_capture_on_commit_callbacks):
@@ -208,7 +209,7 @@ def test_an_invitation_without_a_return_address_is_not_issued_and_staff_see_why(
     assert "no postal or visiting address for the return address" in letter.last_error
     # Once an administrator fills in the address, the next try issues it.
     with_contact_details(utrecht)
-    assert services.issue(letter.pk) is services.Outcome.ISSUED
+    assert issue_letter(letter.pk) is IssueOutcome.ISSUED
 
 
 def test_the_invitation_email_comes_from_the_municipality_and_replies_reach_it(
@@ -225,7 +226,7 @@ def test_the_invitation_email_comes_from_the_municipality_and_replies_reach_it(
 def test_the_new_letter_notice_is_marked_automatic(person, django_capture_on_commit_callbacks):
     start_letter = Letter.objects.get(newcomer=person, kind=LetterKind.START_DATE)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.issue(start_letter.pk) is services.Outcome.ISSUED
+        assert issue_letter(start_letter.pk) is IssueOutcome.ISSUED
     [notice] = mail.outbox
     assert notice.message()["Auto-Submitted"] == "auto-generated"
     assert "Reply-To" not in notice.message()  # DUO's notice: nobody reads replies

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from integration import services as case
 from integration.models import Newcomer
-from letters import rendering, services
+from letters import rendering, sweep
+from letters.issuing import IssueOutcome as Outcome
+from letters.issuing import issue_letter, notify_letter_issued
 from letters.models import Letter, LetterStatus
-from letters.services import Outcome
+from letters.requests import cancel_letter
 
 BSN = "111222333"
 
@@ -59,8 +61,8 @@ def test_becoming_ready_queues_one_letter(ready_newcomer):
 def test_issuing_twice_gives_one_issued_letter(ready_newcomer):
     letter = Letter.objects.get(newcomer=ready_newcomer)
 
-    assert services.issue(letter.pk) is Outcome.ISSUED
-    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+    assert issue_letter(letter.pk) is Outcome.ISSUED
+    assert issue_letter(letter.pk) is Outcome.ALREADY_DONE
 
     letter.refresh_from_db()
     assert Letter.objects.filter(newcomer=ready_newcomer).count() == 1
@@ -84,13 +86,13 @@ def test_a_second_request_for_a_ready_person_reuses_the_letter(ready_newcomer):
 
 def test_an_issued_letter_stays_as_it_is(ready_newcomer):
     letter = Letter.objects.get(newcomer=ready_newcomer)
-    services.issue(letter.pk)
+    issue_letter(letter.pk)
     letter.refresh_from_db()
     before = (letter.sha256, letter.issued_at, letter.pdf.name, letter.attempts)
 
     # Even when the person stops being ready afterwards, the issued letter is not touched.
     case.withdraw_permit(ready_newcomer.permits.get(), timezone.localdate())
-    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+    assert issue_letter(letter.pk) is Outcome.ALREADY_DONE
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED
     assert (letter.sha256, letter.issued_at, letter.pdf.name, letter.attempts) == before
@@ -100,14 +102,14 @@ def test_a_letter_another_worker_is_rendering_is_left_to_it(ready_newcomer, sett
     letter = Letter.objects.get(newcomer=ready_newcomer)
     Letter.objects.filter(pk=letter.pk).update(status=LetterStatus.RENDERING, attempts=1,
                                                rendering_started_at=timezone.now())
-    assert services.issue(letter.pk) is Outcome.BUSY
+    assert issue_letter(letter.pk) is Outcome.BUSY
     letter.refresh_from_db()
     assert letter.status == LetterStatus.RENDERING and letter.attempts == 1
 
     # Once the lease has run out that worker is presumed dead and the letter is taken over.
     Letter.objects.filter(pk=letter.pk).update(
         rendering_started_at=timezone.now() - timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS + 1))
-    assert services.issue(letter.pk) is Outcome.ISSUED
+    assert issue_letter(letter.pk) is Outcome.ISSUED
     letter.refresh_from_db()
     assert letter.attempts == 2
 
@@ -121,11 +123,11 @@ def test_a_worker_that_lost_its_lease_throws_its_work_away(ready_newcomer, setti
         # While this (slow) worker renders, its lease runs out and another worker issues the letter.
         monkeypatch.setattr(rendering, "render_letter_pdf", real_render)
         settings.LETTER_RENDER_LEASE_SECONDS = 0
-        slow_worker["other"] = services.issue(letter_being_rendered.pk)
+        slow_worker["other"] = issue_letter(letter_being_rendered.pk)
         return real_render(letter_being_rendered)
 
     monkeypatch.setattr(rendering, "render_letter_pdf", render_while_another_worker_takes_over)
-    assert services.issue(letter.pk) is Outcome.LOST_LEASE
+    assert issue_letter(letter.pk) is Outcome.LOST_LEASE
     assert slow_worker["other"] is Outcome.ISSUED
     letter.refresh_from_db()
     assert letter.attempts == 2 and letter.status == LetterStatus.ISSUED
@@ -144,7 +146,7 @@ def test_withdrawing_the_permit_before_issuance_cancels_the_letter(ready_newcome
     letter.refresh_from_db()
     assert letter.status == LetterStatus.CANCELLED
     assert "no longer ready" in letter.cancel_reason
-    assert services.issue(letter.pk) is Outcome.ALREADY_DONE
+    assert issue_letter(letter.pk) is Outcome.ALREADY_DONE
     assert not letter.pdf
     ready_newcomer.refresh_from_db()
     assert ready_newcomer.start_letter_issued_on is None
@@ -169,7 +171,7 @@ def test_a_permit_withdrawn_while_the_letter_is_rendered_cancels_it(ready_newcom
         return real_render(letter_being_rendered)
 
     monkeypatch.setattr(rendering, "render_letter_pdf", render_while_the_ind_withdraws)
-    assert services.issue(letter.pk) is Outcome.CANCELLED
+    assert issue_letter(letter.pk) is Outcome.CANCELLED
     letter.refresh_from_db()
     assert letter.status == LetterStatus.CANCELLED and not letter.pdf
     assert events(letter)[-1] == "cancelled"
@@ -184,7 +186,7 @@ def test_a_person_ready_again_after_a_cancellation_gets_a_new_letter(ready_newco
 
     second = Letter.objects.exclude(pk=first.pk).get(newcomer=ready_newcomer)
     assert second.status == LetterStatus.QUEUED
-    assert services.issue(second.pk) is Outcome.ISSUED
+    assert issue_letter(second.pk) is Outcome.ISSUED
 
 
 # --- Failures --------------------------------------------------------------------------------
@@ -193,7 +195,7 @@ def test_a_person_ready_again_after_a_cancellation_gets_a_new_letter(ready_newco
 def test_a_render_failure_marks_the_letter_failed_with_the_error(ready_newcomer, broken_letter_template):
     letter = Letter.objects.get(newcomer=ready_newcomer)
 
-    assert services.issue(letter.pk) is Outcome.FAILED
+    assert issue_letter(letter.pk) is Outcome.FAILED
 
     letter.refresh_from_db()
     assert letter.status == LetterStatus.FAILED
@@ -209,14 +211,14 @@ def test_a_render_failure_marks_the_letter_failed_with_the_error(ready_newcomer,
 def test_a_failed_letter_is_retried_by_the_sweep_after_the_retry_interval(
         ready_newcomer, broken_letter_template, settings):
     letter = Letter.objects.get(newcomer=ready_newcomer)
-    assert services.issue(letter.pk) is Outcome.FAILED
+    assert issue_letter(letter.pk) is Outcome.FAILED
     broken_letter_template.repair()
 
     # Within the retry interval the sweep leaves it alone…
-    assert services.sweep(run_now=True)["dispatched"] == 0
+    assert sweep.sweep(run_now=True)["dispatched"] == 0
     # …after it, the letter is issued and the old error cleared.
     settings.LETTER_FAILED_RETRY_SECONDS = 0
-    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1, "invitation_emails": 0}
+    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1, "invitation_emails": 0}
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED and letter.attempts == 2 and letter.last_error == ""
     assert events(letter) == ["queued", "rendering", "failed", "rendering", "issued"]
@@ -234,13 +236,13 @@ def test_the_sweep_issues_what_the_queue_lost(db, ready_people, new_ready_newcom
     dead_worker = new_ready_newcomer(bsn="123456782", surname="Rendering", email="r@example.org")
     done = new_ready_newcomer(bsn="100000009", surname="Done", email="d@example.org")
     not_ready = new_ready_newcomer(bsn="111111110", surname="Later", email="l@example.org", registered=False)
-    services.issue(Letter.objects.get(newcomer=done).pk)
+    issue_letter(Letter.objects.get(newcomer=done).pk)
     long_ago = timezone.now() - timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS + 60)
     Letter.objects.filter(newcomer=dead_worker).update(status=LetterStatus.RENDERING, attempts=1,
                                                        rendering_started_at=long_ago)
 
     output = []
-    counts = services.sweep(run_now=True, log=output.append)
+    counts = sweep.sweep(run_now=True, log=output.append)
 
     assert counts == {"requested": 2, "dispatched": 4, "issued": 4, "invitation_emails": 0}
     assert output, "the sweep reports its progress"
@@ -248,11 +250,11 @@ def test_the_sweep_issues_what_the_queue_lost(db, ready_people, new_ready_newcom
         assert Letter.objects.get(newcomer_id=person).status == LetterStatus.ISSUED
     assert not Letter.objects.filter(newcomer=not_ready).exists()
     assert Letter.objects.get(newcomer=done).attempts == 1
-    assert services.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
+    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
 
 
 def test_the_sweep_leaves_a_just_queued_letter_to_the_queue(ready_newcomer):
-    assert services.sweep() == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
+    assert sweep.sweep() == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
     assert Letter.objects.get(newcomer=ready_newcomer).status == LetterStatus.QUEUED
 
 
@@ -260,8 +262,8 @@ def test_the_sweep_finds_a_person_whose_only_letter_was_cancelled(ready_newcomer
     """A cancelled letter no longer counts: when the person is ready again the sweep asks for
     a new one even if the case update that made them ready did not."""
     first = Letter.objects.get(newcomer=ready_newcomer)
-    services.cancel(first, "test: cancelled by hand")
-    assert list(services.ready_without_letter(10)) == [ready_newcomer.pk]
+    cancel_letter(first, "test: cancelled by hand")
+    assert list(sweep.ready_without_letter(10)) == [ready_newcomer.pk]
 
 
 def test_issue_due_letters_command_runs_the_sweep_and_prints_the_counts(ready_people, db):
@@ -288,9 +290,9 @@ def test_an_issued_letter_is_announced_once_without_personal_data(
     letter = Letter.objects.get(newcomer=ready_newcomer)
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.issue(letter.pk)
-    services.notify_letter_issued(letter.pk)  # a redelivered message
-    services.issue(letter.pk)
+        issue_letter(letter.pk)
+    notify_letter_issued(letter.pk)  # a redelivered message
+    issue_letter(letter.pk)
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
@@ -310,7 +312,7 @@ def test_no_email_for_a_person_without_an_address(db, new_ready_newcomer,
                                                    django_capture_on_commit_callbacks):
     newcomer = new_ready_newcomer(email="")
     with django_capture_on_commit_callbacks(execute=True):
-        services.issue(Letter.objects.get(newcomer=newcomer).pk)
+        issue_letter(Letter.objects.get(newcomer=newcomer).pk)
     assert mail.outbox == []
     assert Newcomer.objects.get(pk=newcomer.pk).start_letter_issued_on is not None
 
@@ -332,7 +334,7 @@ def test_a_person_ready_again_after_a_cancelled_letter_gets_a_new_one(ready_newc
     second = Letter.objects.exclude(pk=first.pk).get(newcomer=ready_newcomer)
     assert second.status == LetterStatus.QUEUED
     assert Newcomer.objects.get(pk=ready_newcomer.pk).start_letter_requested
-    assert services.ready_without_letter(100).count() == 0
+    assert sweep.ready_without_letter(100).count() == 0
 
 
 def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_newcomer, settings, monkeypatch):
@@ -341,10 +343,10 @@ def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_ne
     letter = Letter.objects.get(newcomer=ready_newcomer)
     Letter.objects.filter(pk=letter.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     sent = []
-    monkeypatch.setattr(services, "enqueue", lambda letter_id: sent.append(letter_id) or True)
+    monkeypatch.setattr(sweep, "enqueue", lambda letter_id: sent.append(letter_id) or True)
 
-    assert services.sweep()["dispatched"] == 1
-    assert services.sweep()["dispatched"] == 0
+    assert sweep.sweep()["dispatched"] == 1
+    assert sweep.sweep()["dispatched"] == 0
     assert sent == [letter.pk]
 
 
@@ -366,7 +368,7 @@ def test_a_mail_server_outage_does_not_lose_the_letter_or_its_email(
     monkeypatch.setattr(notifications, "send_new_letter_email", flaky_send)
     letter = Letter.objects.get(newcomer=ready_newcomer)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.issue(letter.pk) is Outcome.ISSUED
+        assert issue_letter(letter.pk) is Outcome.ISSUED
 
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED

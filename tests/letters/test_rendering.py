@@ -16,6 +16,8 @@ from pypdf import PdfReader
 from integration import services as integration
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime
 from integration.models import Municipality, Newcomer
+from letters.issuing import IssueOutcome
+from letters.issuing import issue_letter as issue
 from letters.models import Letter, LetterKind, LetterStatus
 from letters.rendering import (
     LetterRenderingError,
@@ -25,8 +27,6 @@ from letters.rendering import (
     parse_letter_stylesheet,
     static_only_url_fetcher,
 )
-from letters.services import Outcome as IssueOutcome
-from letters.services import issue
 from portal.accounts.backends import DIGID_BACKEND, STAFF_BACKEND
 from portal.digid.linking import account_for
 from tests.conftest import log_in_with_mfa

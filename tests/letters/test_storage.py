@@ -2,8 +2,8 @@
 
 import pytest
 
+from letters.issuing import issue_letter as issue
 from letters.models import Letter, LetterStatus
-from letters.services import issue
 
 from .conftest import make_ready_newcomer
 

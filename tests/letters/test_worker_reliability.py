@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from integration import services as case
 from integration.models import Newcomer
-from letters import services
+from letters import sweep
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
+from letters.publish import enqueue
 from portal.celery import app
 
 from .conftest import REGISTERED_ON, utrecht
@@ -146,11 +147,11 @@ def test_two_workers_and_the_sweep_racing_on_the_same_letters_issue_each_once(
     # commit) and, with no grace period, enqueues it again; we enqueue it once more; and a
     # second sweep issues whatever is still unfinished here, in the test process.
     settings.LETTER_QUEUED_GRACE_SECONDS = 0
-    counts = services.sweep()
+    counts = sweep.sweep()
     assert counts["requested"] == 60
     for letter_id in Letter.objects.values_list("pk", flat=True):
-        services.enqueue(letter_id)
-    services.sweep(run_now=True)
+        enqueue(letter_id)
+    sweep.sweep(run_now=True)
 
     wait_until(lambda: issued_count() == 60, timeout=90, message="60 issued letters")
     wait_until(lambda: not Letter.objects.filter(email_sent_at__isnull=True).exists(), timeout=30,
@@ -165,7 +166,7 @@ def test_two_workers_and_the_sweep_racing_on_the_same_letters_issue_each_once(
 def test_a_worker_killed_mid_batch_loses_no_letter_and_duplicates_none(letter_workers, ready_people, settings):
     ids = ready_people(200, surnames={100: "Traag"})
     (first,) = start_all(letter_workers, "w1", LETTER_TEST_SLOW_SURNAME="Traag")
-    services.sweep()  # requests the 200 letters; each is enqueued once
+    sweep.sweep()  # requests the 200 letters; each is enqueued once
     slow = Letter.objects.get(newcomer__surname="Traag")
 
     # Kill -9 while that letter is being rendered, half-way through the batch.
@@ -188,7 +189,7 @@ def test_a_worker_killed_mid_batch_loses_no_letter_and_duplicates_none(letter_wo
     # …until the sweep finds it again after its lease has run out.
     time.sleep(max(0.0, (slow.rendering_started_at - timezone.now()).total_seconds() + LEASE_SECONDS + 0.5))
     settings.LETTER_QUEUED_GRACE_SECONDS = LEASE_SECONDS
-    assert services.sweep()["dispatched"] >= 1
+    assert sweep.sweep()["dispatched"] >= 1
     wait_until(lambda: issued_count() == 200, timeout=60, message="all 200 letters")
     assert_each_issued_exactly_once(ids, letter_workers.storage_root)
     slow.refresh_from_db()
@@ -208,7 +209,7 @@ def test_recording_the_last_condition_while_redis_is_down_still_issues_the_lette
     assert not Letter.objects.exists()
 
     with publishing_to(app, f"redis://127.0.0.1:{_closed_port()}/0", letter_workers.queue), \
-            caplog.at_level(logging.WARNING, logger="letters.services"):
+            caplog.at_level(logging.WARNING, logger="letters.publish"):
         started = time.monotonic()
         case.record_registration(newcomer, municipality=utrecht(), street="Lange Nieuwstraat", house_number="3",
                                  postcode="3512 PH", town="Utrecht", registered_on=REGISTERED_ON)
@@ -220,7 +221,7 @@ def test_recording_the_last_condition_while_redis_is_down_still_issues_the_lette
 
     worker.wait_ready()
     settings.LETTER_QUEUED_GRACE_SECONDS = 0
-    assert services.sweep()["dispatched"] == 1
+    assert sweep.sweep()["dispatched"] == 1
     wait_until(lambda: issued_count() == 1, timeout=60, message="the letter")
     letter.refresh_from_db()
     assert letter.attempts == 1
@@ -233,7 +234,7 @@ def test_a_letter_that_fails_to_render_is_retried_later_and_blocks_no_other(
     flag.touch()
     ids = ready_people(20, surnames={0: "Onleesbaar"})  # first in the queue
     start_all(letter_workers, "w1", LETTER_TEST_BROKEN_SURNAME="Onleesbaar", LETTER_TEST_BREAK_FLAG=str(flag))
-    services.sweep()
+    sweep.sweep()
 
     wait_until(lambda: issued_count() == 19, timeout=90, message="the 19 other letters")
     broken = Letter.objects.get(newcomer__surname="Onleesbaar")
@@ -245,7 +246,7 @@ def test_a_letter_that_fails_to_render_is_retried_later_and_blocks_no_other(
     # The operator repairs the template; the next sweep after the retry interval issues it.
     flag.unlink()
     settings.LETTER_FAILED_RETRY_SECONDS = 0
-    assert services.sweep()["dispatched"] == 1
+    assert sweep.sweep()["dispatched"] == 1
     wait_until(lambda: issued_count() == 20, timeout=60, message="the repaired letter")
     broken.refresh_from_db()
     assert broken.attempts == 2 and broken.last_error == ""

@@ -11,7 +11,7 @@ from django.utils import timezone
 from integration import services
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime, Route
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Newcomer, PersonalPlan
-from letters import services as letter_services
+from letters.issuing import issue_letter
 from letters.models import Letter, LetterKind, LetterStatus
 from tests.factories import municipality, valid_bsns  # noqa: F401 - municipality: part of this module's vocabulary
 
@@ -69,7 +69,7 @@ def issue_start_letter(person) -> Letter:
     Where commits happen (transactional tests) the eager task may have issued it already.
     """
     letter = Letter.objects.get(newcomer=person, kind=LetterKind.START_DATE)
-    letter_services.issue(letter.pk)
+    issue_letter(letter.pk)
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED, letter.last_error
     return letter

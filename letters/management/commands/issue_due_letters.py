@@ -4,7 +4,7 @@ a machine without a broker."""
 
 from django.core.management.base import BaseCommand
 
-from letters import services
+from letters import sweep
 
 
 class Command(BaseCommand):
@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch_size=None, verbosity=1, **options):
         log = self.stdout.write if verbosity > 1 else None
-        counts = services.sweep(run_now=True, batch_size=batch_size, log=log)
+        counts = sweep.sweep(run_now=True, batch_size=batch_size, log=log)
         self.stdout.write(f"{counts['requested']} ready people without a letter: letter requested")
         self.stdout.write(f"{counts['dispatched']} unfinished letters taken up")
         self.stdout.write(f"{counts['invitation_emails']} intake invitation e-mails sent again")

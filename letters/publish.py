@@ -1,0 +1,53 @@
+"""Handing work to the Celery workers.
+
+The tasks are named here and looked up in Celery's registry, so the modules that request,
+issue and sweep letters never import `letters.tasks`: the tasks import them, never the reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from celery import current_app
+
+logger = logging.getLogger(__name__)
+
+ISSUE_LETTER = "letters.tasks.issue_letter"
+NOTIFY_LETTER_ISSUED = "letters.tasks.notify_letter_issued"
+SEND_INTAKE_INVITATION_EMAIL = "letters.tasks.send_intake_invitation_email"
+SEND_INTAKE_CANCELLATION_EMAIL = "letters.tasks.send_intake_cancellation_email"
+
+
+def enqueue(letter_id: int) -> bool:
+    """Hand a letter to the workers. A broker outage is not the caller's problem: the letter
+    is already stored as queued and the sweep enqueues it again once the broker is back."""
+    return publish_or_log(ISSUE_LETTER, letter_id, what=f"letter {letter_id}")
+
+
+def publish_or_log(task_name: str, *args, what: str, then: str = "the sweep will pick it up") -> bool:
+    """`publish`, but a broker outage is logged instead of raised: for callers whose work is
+    already stored. `what` names it and `then` says what happens next, in the log; never with
+    personal data."""
+    try:
+        publish(task_name, *args)
+    except Exception as exc:  # kombu raises several kinds of connection errors
+        logger.warning("Could not hand %s to the workers (%s); %s.", what, exc.__class__.__name__, then)
+        return False
+    return True
+
+
+def publish(task_name: str, *args) -> None:
+    """Send a task to the broker, failing at once when the broker cannot be reached.
+
+    Left to itself kombu keeps reconnecting for several seconds before it gives up; the caller
+    here is a request that has just recorded a condition, and the sweep makes up for a lost
+    message anyway, so one connection attempt is all a publish gets.
+    """
+    app = current_app
+    task = app.tasks[task_name]  # registered when the letters app is ready (apps.py)
+    if app.conf.task_always_eager:  # no broker (the demo): run in-process
+        task.apply_async(args)
+        return
+    with app.pool.acquire(block=True) as connection:
+        connection.ensure_connection(max_retries=0)
+        task.apply_async(args, connection=connection, retry=False)
