@@ -19,20 +19,24 @@ from .case_status import (
     CaseFacts,
     CaseStatus,
     DecisionRecord,
+    ExtensionRecord,
     IntakeRecord,
     PermitRecord,
     PlanRecord,
     RegistrationRecord,
+    ResultRecord,
     StatedLetter,
     case_status,
 )
 from .models import (
+    ExtensionRequest,
     IntakeAppointment,
     MunicipalRegistration,
     Newcomer,
     ObligationDecision,
     PersonalPlan,
     ResidencePermit,
+    Result,
 )
 
 
@@ -68,7 +72,13 @@ def with_case_facts(queryset):
         intake_rows=_json_rows(IntakeAppointment.objects, id="pk", kind="kind", status="status",
                                starts_at="starts_at", ends_at="ends_at", location="location"),
         plan_rows=_json_rows(PersonalPlan.objects, id="pk", plan_date="plan_date", route="route",
-                             revision_of="revision_of_id"),
+                             revision_of="revision_of_id", exams="exams", pvt_required="pvt_required",
+                             map_required="map_required"),
+        result_rows=_json_rows(Result.objects, id="pk", component="component", taken_on="taken_on",
+                               outcome="outcome", source="source"),
+        extension_rows=_json_rows(ExtensionRequest.objects, id="pk", status="status", reason="reason",
+                                  requested_on="requested_on", decided_on="decided_on",
+                                  new_last_day="new_last_day"),
     )
 
 
@@ -105,9 +115,27 @@ def facts_of(newcomer: Newcomer) -> CaseFacts:
         start_letter_requested=newcomer.start_letter_requested,
         intakes=tuple(IntakeRecord(row["id"], row["kind"], row["status"], _moment(row["starts_at"]),
                                    _moment(row["ends_at"]), row["location"]) for row in newcomer.intake_rows or ()),
-        plans=tuple(PlanRecord(row["id"], _day(row["plan_date"]), row["route"], row["revision_of"] is not None)
+        plans=tuple(PlanRecord(row["id"], _day(row["plan_date"]), row["route"], row["revision_of"] is not None,
+                               _exams(row.get("exams")), bool(row.get("pvt_required", True)),
+                               bool(row.get("map_required", True)))
                     for row in newcomer.plan_rows or ()),
+        results=tuple(ResultRecord(row["id"], row["component"], _day(row["taken_on"]), row["outcome"], row["source"])
+                      for row in newcomer.result_rows or ()),
+        extensions=tuple(ExtensionRecord(row["id"], row["status"], row["reason"], _day(row["requested_on"]),
+                                         _day(row["decided_on"]), _day(row["new_last_day"]))
+                         for row in newcomer.extension_rows or ()),
     )
+
+
+def _exams(value) -> tuple[str, ...] | None:
+    """The PIP's exams: a JSON list (SQLite may hand it over as its text)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        import json
+
+        value = json.loads(value)
+    return tuple(value)
 
 
 def pension_ages() -> dict[int, tuple[int, int]]:

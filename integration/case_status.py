@@ -84,6 +84,36 @@ class PlanRecord:
     plan_date: date
     route: str
     is_revision: bool
+    # What the PIP requires (Wi2021 art 15-16); None: the route's defaults.
+    exams: tuple[str, ...] | None = None
+    pvt_required: bool = True
+    map_required: bool = True
+
+
+@dataclass(frozen=True)
+class ResultRecord:
+    """An exam, module or final step as recorded by DUO or imported from the exam system."""
+
+    id: int
+    component: str
+    taken_on: date
+    outcome: str
+    source: str = "duo_staff"
+
+    def facts(self) -> rules.ResultFacts:
+        return rules.ResultFacts(self.component, self.taken_on, self.outcome)
+
+
+@dataclass(frozen=True)
+class ExtensionRecord:
+    """A request for more time (Wi2021 art 12) and DUO's decision on it."""
+
+    id: int
+    status: str  # requested, granted, refused
+    reason: str
+    requested_on: date
+    decided_on: date | None = None
+    new_last_day: date | None = None
 
 
 @dataclass(frozen=True)
@@ -100,6 +130,8 @@ class CaseFacts:
     start_letter_requested: bool = False
     intakes: tuple[IntakeRecord, ...] = ()
     plans: tuple[PlanRecord, ...] = ()
+    results: tuple[ResultRecord, ...] = ()
+    extensions: tuple[ExtensionRecord, ...] = ()
 
 
 # --- The result -----------------------------------------------------------------------------
@@ -118,6 +150,7 @@ class CasePhase(models.TextChoices):
     INTAKE = "intake", _("letter issued, brede intake and PIP")
     PERIOD_RUNNING = "period_running", _("integration period running")
     PERIOD_ENDED = "period_ended", _("integration period ended")
+    FULFILLED = "fulfilled", _("integration obligation fulfilled")
 
 
 class LetterState(models.TextChoices):
@@ -155,6 +188,7 @@ class NextAction(models.TextChoices):
     WAIT_FOR_PIP = "wait_for_pip", _("wait for your personal plan")
     FOLLOW_ROUTE = "follow_route", _("follow your route")
     CONTACT_DUO_PERIOD_ENDED = "contact_duo_period", _("contact DUO about your obligation")
+    FULFILLED = "fulfilled", _("nothing more: you have fulfilled your obligation")
 
 
 NEXT_ACTORS = {
@@ -172,6 +206,7 @@ NEXT_ACTORS = {
     NextAction.WAIT_FOR_PIP: Actor.MUNICIPALITY,
     NextAction.FOLLOW_ROUTE: Actor.YOU,
     NextAction.CONTACT_DUO_PERIOD_ENDED: Actor.YOU,
+    NextAction.FULFILLED: None,
 }
 
 
@@ -188,15 +223,42 @@ class Condition:
 
 @dataclass(frozen=True)
 class Period:
-    """The 3-year integration period: [first_day, last_day], printed "tot en met" last_day."""
+    """The 3-year integration period: [first_day, last_day], printed "tot en met" last_day.
+    `last_day` includes granted extensions (Wi2021 art 12); `original_last_day` is the end
+    the law set before any."""
 
     first_day: date
     last_day: date
     ended: bool
+    original_last_day: date | None = None
+
+    @property
+    def extended(self) -> bool:
+        return self.original_last_day is not None and self.original_last_day != self.last_day
+
+    @property
+    def reminder_on(self) -> date:
+        """The day the 6 months before the end begin: the reminder's day, and the first day an
+        extension can be requested (Wi2021 art 12)."""
+        return rules.extension_request_opens(self.last_day)
 
     @property
     def anniversary(self) -> date:
         return self.last_day + timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ComponentResult:
+    """One thing the route requires, with where it stands: met (passed or exempted) on a day,
+    or open, with the latest recorded attempt."""
+
+    component: str
+    met_on: date | None
+    latest: ResultRecord | None
+
+    @property
+    def met(self) -> bool:
+        return self.met_on is not None
 
 
 @dataclass(frozen=True)
@@ -233,6 +295,13 @@ class CaseStatus:
     # The next day on which this status can change without a new fact (a birthday, a permit's
     # end, the 8 weeks, the period's end): the daily re-derivation finds the person by it.
     review_on: date | None = None
+    # §5: what the route requires, each requirement with its result, and the day all were met.
+    requirements: rules.Requirements | None = None
+    component_results: tuple[ComponentResult, ...] = ()
+    results: tuple[ResultRecord, ...] = ()
+    fulfilled_on: date | None = None
+    # §4: requests for more time, newest first.
+    extensions: tuple[ExtensionRecord, ...] = ()
 
     # -- Plain questions the pages ask ---------------------------------------------------------
 
@@ -284,6 +353,45 @@ class CaseStatus:
     @property
     def missing_conditions(self) -> list[str]:
         return [condition.key for condition in self.conditions if not condition.met]
+
+    @property
+    def fulfilled(self) -> bool:
+        return self.fulfilled_on is not None
+
+    @property
+    def open_requirements(self) -> list[str]:
+        return [c.component for c in self.component_results if not c.met]
+
+    @property
+    def open_extension(self) -> ExtensionRecord | None:
+        """The request DUO has not decided yet (at most one at a time)."""
+        return next((e for e in self.extensions if e.status == "requested"), None)
+
+    @property
+    def latest_extension(self) -> ExtensionRecord | None:
+        return self.extensions[0] if self.extensions else None
+
+    @property
+    def extension_window_open(self) -> bool:
+        """Wi2021 art 12: from 6 months before the end of a running period, while the
+        obligation is open."""
+        return (self.phase == CasePhase.PERIOD_RUNNING and self.period is not None
+                and rules.extension_window_open(self.period.last_day, self.today))
+
+    @property
+    def may_request_extension(self) -> bool:
+        return self.extension_window_open and self.open_extension is None
+
+    @property
+    def reminder_due(self) -> bool:
+        """The 6-month reminder is due: a running period within its last 6 months, with
+        requirements still open."""
+        return self.extension_window_open
+
+    @property
+    def ended_unfulfilled(self) -> bool:
+        """The period ended and the obligation was not fulfilled (the notice's case)."""
+        return self.phase == CasePhase.PERIOD_ENDED
 
 
 # --- Computing it ---------------------------------------------------------------------------
@@ -362,14 +470,45 @@ def registry_decision(facts: CaseFacts, today: date, pension_ages=None) -> tuple
     return regime, Outcome.OBLIGED, DecisionReason.OBLIGED_BY_RULE
 
 
-def _period(decision, obligation, first_pip_on, today) -> Period | None:
+def _period(decision, obligation, first_pip_on, today, extensions=()) -> Period | None:
     if decision is None or not rules.letter_applies(decision.facts()) or obligation is None:
         return None
     span = rules.integration_period(decision.regime, obligation.starts_on, first_pip_on)
     if span is None:
         return None
-    last = rules.period_last_day(span)
-    return Period(span[0], last, ended=today > last)
+    original = rules.period_last_day(span)
+    last = rules.extended_last_day(original, [e.new_last_day for e in extensions
+                                              if e.status == "granted" and e.new_last_day is not None])
+    return Period(span[0], last, ended=today > last, original_last_day=original)
+
+
+def _requirements(decision, obligation, plans) -> rules.Requirements | None:
+    """What the person's route requires: the PIP in force under WI2021, the act under WI2013."""
+    if decision is None or not rules.letter_applies(decision.facts()):
+        return None
+    if decision.regime == Regime.WI2013:
+        return rules.requirements_for(Regime.WI2013, obligation_start=obligation.starts_on if obligation else None)
+    if not plans:
+        return None
+    plan = plans[-1]
+    return rules.requirements_for(Regime.WI2021, route=plan.route, plan_exams=plan.exams,
+                                  pvt_required=plan.pvt_required, map_required=plan.map_required)
+
+
+def _component_results(requirements, results) -> tuple[ComponentResult, ...]:
+    if requirements is None:
+        return ()
+    facts = [r.facts() for r in results]
+    shown = list(requirements.components)
+    # The onderwijsroute's fallback exams are shown once any of them has a result.
+    shown += [c for c in requirements.alternative_exams
+              if c not in shown and any(r.component == c for r in results)]
+    found = []
+    for component in shown:
+        mine = sorted((r for r in results if r.component == component), key=lambda r: (r.taken_on, r.id))
+        found.append(ComponentResult(component, rules.component_met_on(component, facts),
+                                     mine[-1] if mine else None))
+    return tuple(found)
 
 
 def _municipal_stage(facts: CaseFacts, first_pip_on, attended, no_shows, next_intake) -> MunicipalStage:
@@ -420,8 +559,12 @@ def case_status(facts: CaseFacts, today: date, *, now: datetime | None = None,
     no_shows = sum(1 for i in facts.intakes if i.status == "no_show")
     next_intake = min((i for i in facts.intakes if i.status == "planned" and i.ends_at > now),
                       key=lambda i: (i.starts_at, i.id), default=None)
-    period = _period(decision, obligation, first_pip_on, today)
+    extensions = tuple(sorted(facts.extensions, key=lambda e: (e.requested_on, e.id), reverse=True))
+    period = _period(decision, obligation, first_pip_on, today, extensions)
     obliged = decision is not None and rules.letter_applies(decision_facts)
+    requirements = _requirements(decision, obligation, plans)
+    result_facts = [r.facts() for r in facts.results]
+    fulfilled = rules.fulfilled_on(requirements, result_facts) if obliged else None
 
     needs_correction = bool(
         obliged and letter is not None and obligation is not None and not letter.correction_requested
@@ -429,13 +572,21 @@ def case_status(facts: CaseFacts, today: date, *, now: datetime | None = None,
 
     letter_state = _letter_state(decision_facts, None if not_started else met, ready, letter, overdue)
     phase = _phase(decision, obligation, letter_state, period, first_pip_on)
+    # Fulfilled once every requirement is met, also after the period ended (a late result still
+    # counts); before the period runs there is nothing to fulfil yet.
+    if phase not in (CasePhase.PERIOD_RUNNING, CasePhase.PERIOD_ENDED):
+        fulfilled = None
+    elif fulfilled is not None:
+        phase = CasePhase.FULFILLED
     has_intake = obliged and decision.regime == Regime.WI2021
     stage = (_municipal_stage(facts, first_pip_on, attended, no_shows, next_intake)
              if has_intake and current_registration else None)
     pip_due_on = rules.pip_due_by(current_registration.facts.registered_on) if stage else None
     intake_completed_on = attended.date() if attended else None
 
-    steps = tuple(_steps(decision, obligation, met, issued_on, intake_completed_on, first_pip_on, route))
+    steps = tuple(_steps(decision, obligation, met, issued_on, intake_completed_on, first_pip_on, route,
+                         requirements, result_facts))
+    steps = _done_step(steps, fulfilled)
     action = _next_action(phase, conditions, facts, next_intake, letter_state, overdue and obliged, stage)
     status = CaseStatus(
         today=today, phase=phase, obligation=obligation,
@@ -446,7 +597,10 @@ def case_status(facts: CaseFacts, today: date, *, now: datetime | None = None,
         needs_correction=needs_correction, period=period, first_pip_on=first_pip_on, route=route,
         intake_completed_on=intake_completed_on, next_intake=next_intake, no_shows=no_shows,
         municipal_stage=stage, pip_due_on=pip_due_on, current_registration=current_registration,
-        steps=steps, next_action=action,
+        steps=steps, next_action=action, requirements=requirements,
+        component_results=_component_results(requirements, facts.results),
+        results=tuple(sorted(facts.results, key=lambda r: (r.taken_on, r.id), reverse=True)),
+        fulfilled_on=fulfilled, extensions=extensions,
     )
     return _with_review_day(status, facts)
 
@@ -484,7 +638,30 @@ def _phase(decision, obligation, letter_state, period, first_pip_on) -> CasePhas
     return CasePhase.PERIOD_ENDED if period.ended else CasePhase.PERIOD_RUNNING
 
 
-def _steps(decision, obligation, met, issued_on, intake_completed_on, first_pip_on, route):
+def _route_dates(requirements, results) -> dict:
+    """The days the route's parts were done, for the step plan (§5)."""
+    if requirements is None:
+        return {}
+    modules = {module: rules.all_met_on((module,), results) for module in requirements.modules}
+    exams = rules.exams_met_on(requirements, results) if requirements.exams else None
+    # The Z-route's route step ends with the final interview (and any exams its PIP names).
+    if "final_interview" in modules:
+        parts = [modules["final_interview"]] + ([exams] if requirements.exams else [])
+        exams = None if any(day is None for day in parts) else max(parts)
+    elif not requirements.exams:
+        exams = None
+    return {
+        "exams_passed_on": exams,
+        "pvt_done_on": modules.get("pvt"),
+        "map_done_on": modules.get("map"),
+        "ona_done_on": modules.get("ona"),
+        # WI2013: whoever took an exam has chosen how to prepare (self-study or a school).
+        "study_choice_on": min((r.taken_on for r in results), default=None),
+    }
+
+
+def _steps(decision, obligation, met, issued_on, intake_completed_on, first_pip_on, route,
+           requirements=None, results=()):
     if decision is None:
         return []
     if decision.regime == Regime.VOLUNTARY:
@@ -499,7 +676,21 @@ def _steps(decision, obligation, met, issued_on, intake_completed_on, first_pip_
         intake_completed_on=intake_completed_on,
         first_pip_on=first_pip_on,
         route=route,
+        **_route_dates(requirements, results),
     ))
+
+
+def _done_step(steps, fulfilled):
+    """The last step is done exactly when the obligation is fulfilled, on that day (§5): the day
+    the last requirement was met, not the latest date of any step."""
+    if not steps or steps[-1].key != "done":
+        return steps
+    last = steps[-1]
+    if fulfilled is not None:
+        return (*steps[:-1], dataclasses.replace(last, state=StepState.DONE, done_on=fulfilled))
+    if last.state == StepState.DONE:
+        return (*steps[:-1], dataclasses.replace(last, state=StepState.NEXT, done_on=None))
+    return steps
 
 
 def _next_action(phase, conditions, facts, next_intake, letter_state, late, stage) -> NextAction:
@@ -526,6 +717,8 @@ def _next_action(phase, conditions, facts, next_intake, letter_state, late, stag
         return NextAction.CONTACT_DUO_LETTER if late else NextAction.WAIT_FOR_LETTER
     if phase == CasePhase.PERIOD_ENDED:
         return NextAction.CONTACT_DUO_PERIOD_ENDED
+    if phase == CasePhase.FULFILLED:
+        return NextAction.FULFILLED
     if phase == CasePhase.INTAKE:
         if stage == MunicipalStage.INTAKE_PLANNED:
             return NextAction.GO_TO_INTAKE
@@ -556,6 +749,7 @@ def _with_review_day(status: CaseStatus, facts: CaseFacts) -> CaseStatus:
         candidates.append(status.expected_by + timedelta(days=1))
     if status.period is not None:
         candidates.append(status.period.anniversary)
+        candidates.append(status.period.reminder_on)  # the 6-month reminder and extension window
     if status.pip_due_on is not None:
         candidates.append(status.pip_due_on + timedelta(days=1))
     upcoming = [day for day in candidates if day > today]
@@ -588,5 +782,7 @@ def mirror_columns(status: CaseStatus) -> dict:
         "municipal_stage": status.municipal_stage or "",
         "pip_due_on": status.pip_due_on,
         "case_review_on": status.review_on,
+        "fulfilled_on": status.fulfilled_on,
+        "period_last_day": status.period.last_day if status.period else None,
     }
 

@@ -117,3 +117,46 @@ class Language(models.TextChoices):
     FARSI = "fa", "فارسی"
     DARI = "prs", "دری"
     PASHTO = "ps", "پښتو"
+
+
+class Component(models.TextChoices):
+    """What a person can complete on their route (DOMAIN.md §5): the exam components, the
+    modules and the route's final steps. The level of a language exam follows from the route
+    (B1 under the 2021 act, A2 under the 2013 act)."""
+
+    READING = "reading", _("reading")
+    LISTENING = "listening", _("listening")
+    WRITING = "writing", _("writing")
+    SPEAKING = "speaking", _("speaking")
+    KNM = "knm", _("knowledge of Dutch society (KNM)")
+    COURSE_DIPLOMA = "course_diploma", _("diploma of the bridging course (education route)")
+    FINAL_INTERVIEW = "final_interview", _("final interview (Z-route)")
+    PVT = "pvt", _("participation statement (PVT)")
+    MAP = "map", _("labour market and participation module (MAP)")
+    ONA = "ona", _("orientation on the Dutch labour market (ONA)")
+
+
+class ResultOutcome(models.TextChoices):
+    PASSED = "passed", _("passed")
+    NOT_PASSED = "not_passed", _("not passed")
+    EXEMPTED = "exempted", _("exempted")
+
+
+class ResultSource(models.TextChoices):
+    DUO_STAFF = "duo_staff", _("recorded by DUO staff")
+    EXAM_IMPORT = "exam_import", _("imported from the exam system")
+
+
+class ExtensionReason(models.TextChoices):
+    """Why a person asks for more time (Wi2021 art 12)."""
+
+    NO_FAULT = "no_fault", _("delay that is not my fault")
+    CHILDBIRTH = "childbirth", _("pregnancy or childbirth")
+    ILLNESS = "illness", _("illness")
+    SUBSTANTIAL_EFFORT = "substantial_effort", _("I made a substantial effort")
+
+
+class ExtensionStatus(models.TextChoices):
+    REQUESTED = "requested", _("waiting for DUO's decision")
+    GRANTED = "granted", _("granted")
+    REFUSED = "refused", _("refused")

@@ -18,9 +18,25 @@ from django.utils.translation import gettext_lazy as _
 
 from . import rules
 from .case_status import CasePhase, MunicipalStage
-from .choices import DecisionReason, DecisionSource, Exam, Language, Outcome, PurposeOfStay, Regime, Route, VwArticle
+from .choices import (
+    Component,
+    DecisionReason,
+    DecisionSource,
+    Exam,
+    ExtensionReason,
+    ExtensionStatus,
+    Language,
+    Outcome,
+    PurposeOfStay,
+    Regime,
+    ResultOutcome,
+    ResultSource,
+    Route,
+    VwArticle,
+)
 from .guards import PostgresExclusionConstraint, TsTzRange
 from .names import searchable_name
+from .storage import attachment_storage
 from .validators import (
     MUNICIPALITY_CODE_REGEX,
     POSTCODE_REGEX,
@@ -207,6 +223,11 @@ class Newcomer(models.Model):
     pip_due_on = models.DateField(_("PIP due on"), null=True, blank=True, editable=False)
     # The next day the status can change without a new fact; the daily re-derivation's index.
     case_review_on = models.DateField(_("case to be re-derived on"), null=True, blank=True, editable=False)
+    # DOMAIN.md §4–§5: the day every requirement was met, and the period's last day with its
+    # extensions; the reminder and the notice of an ended period are found by them.
+    fulfilled_on = models.DateField(_("obligation fulfilled on"), null=True, blank=True, editable=False)
+    period_last_day = models.DateField(_("last day of the integration period"), null=True, blank=True,
+                                       editable=False)
 
     # What the issued start-date letter stated (or its latest correction), kept by the letters
     # app in the transaction that issues it; the case status compares it with the facts.
@@ -610,3 +631,104 @@ class ContactMoment(models.Model):
 
     def __str__(self):
         return f"{self.contacted_on:%Y-%m-%d} {self.subject}"
+
+
+class Result(models.Model):
+    """One result of an exam, module or the route's final step (DOMAIN.md §5), recorded by DUO
+    staff or imported from the exam system. Never edited: a new attempt is a new row. The exam
+    system's result id makes an import idempotent."""
+
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="results",
+                                 verbose_name=_("newcomer"))
+    component = models.CharField(_("exam or module"), max_length=20, choices=Component.choices)
+    taken_on = models.DateField(_("date"), validators=[validate_plausible_date, validate_not_in_future])
+    outcome = models.CharField(_("outcome"), max_length=12, choices=ResultOutcome.choices)
+    source = models.CharField(_("source"), max_length=12, choices=ResultSource.choices,
+                              default=ResultSource.DUO_STAFF)
+    external_id = models.CharField(_("result id in the exam system"), max_length=64, blank=True,
+                                   validators=[validate_plain_line])
+    note = models.CharField(_("note"), max_length=500, blank=True, validators=[validate_plain_text])
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("recorded by"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("result")
+        verbose_name_plural = _("results")
+        ordering = ["-taken_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(component__in=Component.values), name="result_component_valid"),
+            models.CheckConstraint(condition=Q(outcome__in=ResultOutcome.values), name="result_outcome_valid"),
+            models.CheckConstraint(condition=Q(source__in=ResultSource.values), name="result_source_valid"),
+            # An import is idempotent: one row per result of the exam system.
+            models.UniqueConstraint(fields=["external_id"], condition=~Q(external_id=""),
+                                    name="result_external_id_unique"),
+            # Imported results carry the exam system's id; staff record theirs by hand.
+            models.CheckConstraint(condition=~Q(source=ResultSource.EXAM_IMPORT, external_id=""),
+                                   name="result_import_has_external_id"),
+        ]
+        indexes = [models.Index(fields=["newcomer", "taken_on"], name="result_newcomer_idx")]
+
+    def __str__(self):
+        return f"{self.get_component_display()} {self.taken_on:%Y-%m-%d}: {self.get_outcome_display()}"
+
+
+def _attachment_name(instance, filename):
+    """A random name: the person's own file name (which may hold their name or BSN) is not kept
+    on disk, only its extension."""
+    extension = ".pdf" if filename.lower().endswith(".pdf") else ".jpg"
+    return f"extensions/{uuid.uuid4().hex}{extension}"
+
+
+class ExtensionRequest(models.Model):
+    """A request for more time (verlenging, Wi2021 art 12) and DUO's decision on it. A granted
+    request moves the period's last day to `new_last_day`."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    newcomer = models.ForeignKey(Newcomer, on_delete=models.PROTECT, related_name="extension_requests",
+                                 verbose_name=_("newcomer"))
+    reason = models.CharField(_("reason"), max_length=20, choices=ExtensionReason.choices)
+    explanation = models.TextField(_("explanation"), max_length=2000, validators=[validate_plain_text])
+    attachment = models.FileField(_("attachment"), storage=attachment_storage, upload_to=_attachment_name,
+                                  blank=True, max_length=200)
+    attachment_type = models.CharField(_("attachment type"), max_length=40, blank=True)
+    requested_on = models.DateField(_("requested on"))
+    period_last_day = models.DateField(_("last day of the period when requested"))
+    status = models.CharField(_("status"), max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.REQUESTED)
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    new_last_day = models.DateField(_("new last day of the period"), null=True, blank=True)
+    refusal_reason = models.TextField(_("reason for the refusal"), max_length=2000, blank=True,
+                                      validators=[validate_plain_text])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        ordering = ["requested_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(reason__in=ExtensionReason.values), name="extension_reason_valid"),
+            models.CheckConstraint(condition=Q(status__in=ExtensionStatus.values), name="extension_status_valid"),
+            # One open request per person at a time.
+            models.UniqueConstraint(fields=["newcomer"], condition=Q(status=ExtensionStatus.REQUESTED),
+                                    name="extension_one_open_request"),
+            # A decision says what was decided: a later end, or why not.
+            models.CheckConstraint(
+                condition=(~Q(status=ExtensionStatus.REQUESTED)
+                           | Q(decided_on__isnull=True, new_last_day__isnull=True))
+                & (~Q(status=ExtensionStatus.GRANTED)
+                   | Q(decided_on__isnull=False, new_last_day__gt=models.F("period_last_day")))
+                & (~Q(status=ExtensionStatus.REFUSED)
+                   | (Q(decided_on__isnull=False, new_last_day__isnull=True) & ~Q(refusal_reason=""))),
+                name="extension_decision_complete"),
+        ]
+        indexes = [
+            # DUO's work list: open requests, oldest first.
+            models.Index(fields=["requested_on", "id"], name="extension_open_idx",
+                         condition=Q(status=ExtensionStatus.REQUESTED)),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} {self.requested_on:%Y-%m-%d}: {self.get_status_display()}"

@@ -14,10 +14,12 @@ from datetime import date, timedelta
 
 from .choices import (
     Actor,
+    Component,
     DecisionReason,
     Outcome,
     PurposeOfStay,
     Regime,
+    ResultOutcome,
     Route,
     StepState,
     VwArticle,
@@ -531,6 +533,127 @@ ROUTE_REQUIREMENTS = {
 
 def route_requirements(route: str) -> RouteRequirements:
     return ROUTE_REQUIREMENTS[Route(route)]
+
+
+# --- §5 What a route requires and when it is complete ------------------------------------------
+
+# WI2013 art 7(2)(a): the integration exam at A2 — reading, listening, speaking, KNM, writing.
+WI2013_EXAMS = ("reading", "listening", "writing", "speaking", "knm")
+# Wi2021 art 7 with DOMAIN.md §5: the onderwijsroute ends with the course diploma; the B1 exams
+# plus KNM count as well when the course is not completed.
+EDUCATION_FALLBACK = B1_EXAMS
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What a person must complete to fulfil the obligation (DOMAIN.md §5).
+
+    `exams` must all be met, or else all of `alternative_exams` (the onderwijsroute's
+    fallback); `modules` (PVT, MAP, ONA, the Z-route's final interview) must all be met."""
+
+    exams: tuple[str, ...]
+    modules: tuple[str, ...]
+    alternative_exams: tuple[str, ...] = ()
+
+    @property
+    def components(self) -> tuple[str, ...]:
+        return (*self.exams, *self.modules)
+
+
+def requirements_for(regime: str, *, obligation_start: date | None = None, route: str | None = None,
+                     plan_exams: tuple[str, ...] | None = None, pvt_required: bool = True,
+                     map_required: bool = True) -> Requirements | None:
+    """What the route requires (DOMAIN.md §5); None while it is not known (WI2021 before the PIP).
+
+    WI2021: the PIP fixes the route and may deviate from its defaults (art 15-16): its exams and
+    its PVT/MAP flags count. The Z-route ends with a final interview. WI2013 (art 7): the A2
+    exams, ONA when obliged from 2015, PVT when obliged from 1 October 2017.
+    """
+    if regime == Regime.WI2013:
+        if obligation_start is None:
+            return None
+        modules = []
+        if pvt_applies(Regime.WI2013, obligation_start):
+            modules.append(Component.PVT.value)
+        if ona_applies(obligation_start):
+            modules.append(Component.ONA.value)
+        return Requirements(WI2013_EXAMS, tuple(modules))
+    if regime != Regime.WI2021 or route is None:
+        return None
+    defaults = route_requirements(route)
+    # The B1-route and the onderwijsroute cannot go without their exams: a PIP that lists none
+    # takes the route's own; the Z-route has exams only where its PIP names them.
+    exams = tuple(plan_exams) if plan_exams or route == Route.Z else defaults.exams
+    if route == Route.Z and plan_exams is None:
+        exams = defaults.exams
+    modules = []
+    if route == Route.Z:
+        modules.append(Component.FINAL_INTERVIEW.value)
+    if pvt_required:
+        modules.append(Component.PVT.value)
+    if map_required and route != Route.EDUCATION:  # the onderwijsroute has no MAP (§5)
+        modules.append(Component.MAP.value)
+    alternative = EDUCATION_FALLBACK if route == Route.EDUCATION and Component.COURSE_DIPLOMA in exams else ()
+    return Requirements(exams, tuple(modules), alternative)
+
+
+@dataclass(frozen=True)
+class ResultFacts:
+    """One recorded result: a component, the day it was taken or decided, and its outcome."""
+
+    component: str
+    taken_on: date
+    outcome: str
+
+
+def component_met_on(component: str, results) -> date | None:
+    """The first day the component was passed or exempted; a later failed attempt does not undo a
+    pass (a passed exam stays passed)."""
+    return min((r.taken_on for r in results if r.component == component
+                and r.outcome in (ResultOutcome.PASSED, ResultOutcome.EXEMPTED)), default=None)
+
+
+def all_met_on(components, results) -> date | None:
+    """The day the last of `components` was met; None while one is open. No components: None
+    (nothing to mark done by)."""
+    days = [component_met_on(component, results) for component in components]
+    if not days or any(day is None for day in days):
+        return None
+    return max(days)
+
+
+def exams_met_on(requirements: Requirements, results) -> date | None:
+    """The day the exam part of the route was complete: all exams, or else all the fallback
+    exams (onderwijsroute); the earlier of the two when both."""
+    options = [all_met_on(requirements.exams, results)]
+    if requirements.alternative_exams:
+        options.append(all_met_on(requirements.alternative_exams, results))
+    return min((day for day in options if day is not None), default=None)
+
+
+def fulfilled_on(requirements: Requirements | None, results) -> date | None:
+    """The day the obligation was fulfilled (DOMAIN.md §5): every requirement met; the date is
+    the day the last one was. A route without any requirement is never fulfilled by results."""
+    if requirements is None or not requirements.components:
+        return None
+    days = [all_met_on((module,), results) for module in requirements.modules]
+    if requirements.exams:
+        days.append(exams_met_on(requirements, results))
+    if any(day is None for day in days):
+        return None
+    return max(days)
+
+
+def extended_last_day(last_day: date, granted_last_days) -> date:
+    """The period's last day after extensions (Wi2021 art 12): the latest granted new end; an
+    extension never shortens the period."""
+    return max([last_day, *granted_last_days])
+
+
+def extension_window_open(last_day: date, on: date) -> bool:
+    """Wi2021 art 12: a request is possible from 6 months before the end of the period up to and
+    including its last day."""
+    return extension_request_opens(last_day) <= on <= last_day
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,8 @@ ACTION_TEXTS = {
     NextAction.CONTACT_DUO_PERIOD_ENDED: _("Your integration period has ended. Contact DUO about the state of your "
                                            "integration obligation: what you still have to do, and whether you "
                                            "can get more time."),
+    NextAction.FULFILLED: _("You have fulfilled your integration obligation. You do not have to do anything "
+                            "more; DUO sends you a letter that says so."),
 }
 
 

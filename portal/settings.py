@@ -211,6 +211,8 @@ STORAGES = {
                 "OPTIONS": {"location": PRIVATE_STORAGE_ROOT / "uploads"}},
     "letters": {"BACKEND": "letters.storage.PrivateLetterStorage",
                 "OPTIONS": {"location": PRIVATE_STORAGE_ROOT / "letters"}},
+    "attachments": {"BACKEND": "integration.storage.PrivateAttachmentStorage",
+                    "OPTIONS": {"location": PRIVATE_STORAGE_ROOT / "attachments"}},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -300,6 +302,10 @@ STATE_PENSION_AGE_TABLE = (
 # An intake is planned at least this many working days ahead, so the invitation letter arrives in time.
 INTAKE_NOTICE_WORKING_DAYS = env.int("INTAKE_NOTICE_WORKING_DAYS", default=5)
 # DOMAIN.md §8 ⚠: where objections (bezwaar) against DUO's letters go.
+# DOMAIN.md §4: the notice that the period ended goes out within this many days after it (periods
+# that ended before are not told again); an extension request's attachment is at most this big ⚠.
+PERIOD_ENDED_NOTICE_DAYS = env.int("PERIOD_ENDED_NOTICE_DAYS", default=56)
+EXTENSION_ATTACHMENT_MAX_BYTES = env.int("EXTENSION_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024)
 OBJECTION_ADDRESS = env.str("OBJECTION_ADDRESS",
                             default="DUO, Servicecentrum Inburgering, Postbus 764, 9700 AT Groningen")
 

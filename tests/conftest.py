@@ -8,6 +8,8 @@ def _private_storage(settings, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "letters": {"BACKEND": "letters.storage.PrivateLetterStorage", "OPTIONS": {"location": tmp_path / "letters"}},
+        "attachments": {"BACKEND": "integration.storage.PrivateAttachmentStorage",
+                        "OPTIONS": {"location": tmp_path / "attachments"}},
     }
     return tmp_path / "letters"
 

@@ -23,7 +23,7 @@ from django.utils.formats import date_format
 from django.utils.text import capfirst
 from pypdf import PdfReader
 
-from integration import case_facts, rules, services
+from integration import case_facts, results, rules, services
 from integration.case_status import CasePhase, LetterState, MunicipalStage, NextAction, mirror_columns
 from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime, Route
 from integration.models import IntakeStatus, Municipality, Newcomer
@@ -116,6 +116,12 @@ class Story:
 
     def pip(self, on: date, route=Route.B1, revision_of=None):
         self.last_plan = cases.plan(self.person, on=on, route=route, revision_of=revision_of)
+        return self
+
+    def results(self, on: date, *components, outcome="passed"):
+        for component in components:
+            results.record_result(self.person, component=component, taken_on=on, outcome=outcome,
+                                  recorded_by=self.staff)
         return self
 
 
@@ -356,6 +362,20 @@ SCENARIOS = [
       lambda: Story().bsn(date(2019, 4, 1)).permit(date(2019, 5, 1)).register(date(2019, 5, 10)).registry().issue(),
       Expect(CasePhase.PERIOD_ENDED, period=(date(2019, 5, 1), date(2022, 4, 30), True),
              action=NextAction.CONTACT_DUO_PERIOD_ENDED)),
+    # --- §5 results and the finish
+    S("B1-route with one exam still open: the period runs",
+      lambda: ready_wi2021(300).issue().intake(ago(250), IntakeStatus.COMPLETED).pip(ago(200))
+      .results(ago(20), "reading", "listening", "writing", "knm", "pvt", "map"),
+      Expect(CasePhase.PERIOD_RUNNING, action=NextAction.FOLLOW_ROUTE)),
+    S("B1-route with every exam, PVT and MAP: fulfilled",
+      lambda: ready_wi2021(300).issue().intake(ago(250), IntakeStatus.COMPLETED).pip(ago(200))
+      .results(ago(20), "reading", "listening", "writing", "speaking", "knm", "pvt").results(ago(3), "map"),
+      Expect(CasePhase.FULFILLED, action=NextAction.FULFILLED,
+             period=(ago(199), rules.add_years(ago(199), 3) - timedelta(days=1), False))),
+    S("WI2013 exams passed after the period ended: fulfilled all the same",
+      lambda: Story().bsn(date(2019, 4, 1)).permit(date(2019, 5, 1)).register(date(2019, 5, 10)).registry().issue()
+      .results(date(2023, 1, 10), "reading", "listening", "writing", "speaking", "knm", "pvt", "ona"),
+      Expect(CasePhase.FULFILLED, action=NextAction.FULFILLED)),
     # --- corrections
     S("an earlier obliged permit found after the letter: the letter needs a correction",
       lambda: ready_wi2021(100, born=date(1990, 5, 1)).issue().permit(ago(150), valid_from=ago(150), title=21,
@@ -470,7 +490,8 @@ def check_pages(person, status, staff_client):
         assert f"started on <strong>{english(status.start_date)}</strong>" in overview
     if status.period is not None and status.letter_issued:
         assert f"up to and including {english(status.period.last_day)}" in overview
-        assert ("It has ended." in overview) == status.period.ended
+        # A fulfilled obligation is not told that its period ended (nothing is left to do).
+        assert ("It has ended." in overview) == (status.period.ended and not status.fulfilled)
     # The conditions checklist only where a letter may come.
     shows_conditions = 'id="conditions-heading"' in overview
     assert shows_conditions == (status.phase not in (CasePhase.OLD_RULES, CasePhase.NOT_OBLIGED,

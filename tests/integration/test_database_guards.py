@@ -15,7 +15,15 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat
 
-from integration.models import IntakeStatus, Municipality, MunicipalRegistration, ObligationDecision, ResidencePermit
+from integration.models import (
+    ExtensionRequest,
+    IntakeStatus,
+    Municipality,
+    MunicipalRegistration,
+    ObligationDecision,
+    ResidencePermit,
+    Result,
+)
 from letters.models import FROZEN_ONCE_ISSUED, MAY_CHANGE_AFTER_ISSUE, Letter, LetterKind, LetterStatus
 from portal.audit.models import AuditAction, AuditRecord
 from tests.portal import newcomer_cases as cases
@@ -39,6 +47,15 @@ class World:
         self.letter = cases.issue_start_letter(self.person)
         self.audit = AuditRecord.objects.create(actor=self.officer, newcomer=self.person, action=AuditAction.VIEW,
                                                 what="person page")
+
+    def result(self, **values):
+        return Result.objects.create(**{"newcomer": self.person, "component": "knm", "taken_on": cases.days_ago(1),
+                                        "outcome": "passed", **values})
+
+    def extension(self, **values):
+        return ExtensionRequest.objects.create(**{
+            "newcomer": self.person, "reason": "illness", "explanation": "x", "requested_on": cases.days_ago(0),
+            "period_last_day": cases.days_from_now(30), **values})
 
     def update(self, instance, **values):
         type(instance).objects.filter(pk=instance.pk).update(**values)
@@ -115,6 +132,17 @@ GUARD_CASES = {
         starts_at=w.intake.starts_at + timedelta(minutes=30), ends_at=w.intake.ends_at + timedelta(minutes=30)),
     "pip_one_first_plan_per_newcomer": lambda w: w.copy(w.plan),
     "pip_route_valid": lambda w: w.update(w.plan, route="SCENIC"),
+    # results and extension requests
+    "result_component_valid": lambda w: w.result(component="cooking"),
+    "result_outcome_valid": lambda w: w.result(outcome="maybe"),
+    "result_source_valid": lambda w: w.result(source="rumour"),
+    "result_external_id_unique": lambda w: [w.result(external_id="EX-1", source="exam_import") for _ in range(2)],
+    "result_import_has_external_id": lambda w: w.result(source="exam_import", external_id=""),
+    "extension_reason_valid": lambda w: w.extension(reason="boredom"),
+    "extension_status_valid": lambda w: w.extension(status="pending"),
+    "extension_one_open_request": lambda w: [w.extension() for _ in range(2)],
+    "extension_decision_complete": lambda w: w.extension(status="granted", decided_on=cases.days_ago(0),
+                                                         new_last_day=cases.days_ago(1)),
     # letters
     "letter_one_start_date_letter_per_obligation": lambda w: Letter.objects.create(
         kind=LetterKind.START_DATE, newcomer=w.person, regime=w.letter.regime),
