@@ -2,7 +2,10 @@
 
 On a fresh PostgreSQL database (created and migrated here, dropped afterwards unless --keep)
 it loads N ready people, each with a queued start-date letter as the case update leaves it, and
-starts W `celery worker` processes (prefork, concurrency 1) on a Redis database of its own.
+starts W `celery worker` processes (prefork, concurrency 1) on a queue of its own (only that
+queue is purged before and after, so other users of the same Redis database are left alone).
+The workers keep their database connection between tasks, as production does
+(`DB_CONN_MAX_AGE` 600); `--connection-per-task` opens and closes one per task instead.
 Timed: enqueueing every letter through `letters.publish.enqueue` until every letter is issued
 (claim, render, store the PDF, mark issued, and the follow-up e-mail task on the same queue).
 
@@ -33,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 BATCH = 2_000
+QUEUE = f"issue-bench-{os.getpid()}"
 READY_ON = date(2024, 3, 5)
 
 
@@ -43,12 +47,12 @@ def _parse():
     parser.add_argument("--database", default="inburgering_bench_issue")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--user", default="postgres")
-    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/12",
-                        help="a Redis database for this benchmark alone; it is emptied before and after")
+    parser.add_argument("--broker-url", default="redis://127.0.0.1:6379/13",
+                        help="the Redis database of the broker; only this run's queue is touched")
     parser.add_argument("--keep", action="store_true", help="leave the database in place")
-    parser.add_argument("--persistent-connections", action="store_true",
-                        help="workers keep their database connection between tasks (conn_max_age=600); "
-                             "by default Django opens and closes one per task")
+    parser.add_argument("--connection-per-task", action="store_true",
+                        help="workers open and close a database connection per task (CONN_MAX_AGE 0, "
+                             "the test settings' default); by default they keep it, as production does")
     return parser.parse_args()
 
 
@@ -125,14 +129,19 @@ def start_workers(count: int, env: dict, log_dir: Path) -> list[subprocess.Popen
     workers = []
     for number in range(count):
         log = open(log_dir / f"worker{number}.log", "wb")  # noqa: SIM115 (open while the worker runs)
+        # The worker's liveness file appears once its consumer is connected (portal.celery):
+        # that is "ready", whatever the log level lets through.
+        env = {**env, "HEARTBEAT_FILE": str(log_dir / f"worker{number}.alive")}
         workers.append(subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", "--concurrency=1",
-             "-n", f"bench{number}@%h", "--without-gossip", "--without-mingle", "--loglevel=INFO"],
+             "-Q", QUEUE, "-n", f"bench{number}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
+             "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
     deadline = time.monotonic() + 120
     for number in range(count):
-        while " ready." not in (log_dir / f"worker{number}.log").read_text(errors="replace"):
+        while not (log_dir / f"worker{number}.alive").exists():
             if time.monotonic() > deadline or workers[number].poll() is not None:
+                stop_workers(workers)
                 raise SystemExit(f"worker {number} did not start; see {log_dir}")
             time.sleep(0.2)
     return workers
@@ -221,8 +230,11 @@ def main():
     django.setup()
     import redis
 
+    from portal.celery import app
+
+    app.conf.task_default_queue = QUEUE  # this process publishes the letters to the workers' queue
     broker = redis.Redis.from_url(args.broker_url)
-    broker.flushdb()
+    broker.delete(QUEUE)
     workers = []
     try:
         started = time.monotonic()
@@ -235,8 +247,8 @@ def main():
         print(f"  rendered in {bare:.1f} s")
 
         worker_env = env
-        if args.persistent_connections:
-            worker_env = {**env, "DATABASE_URL": env["DATABASE_URL"] + "?conn_max_age=600&conn_health_checks=true"}
+        if not args.connection_per_task:
+            worker_env = {**env, "DB_CONN_MAX_AGE": "600"}
         workers = start_workers(args.workers, worker_env, storage)
         print(f"{args.workers} workers (prefork, concurrency 1) on Redis, all {len(letter_ids):,} letters:")
         through_workers = issue_through_workers(letter_ids)
@@ -248,7 +260,7 @@ def main():
         bare += second
     finally:
         stop_workers(workers)
-        broker.flushdb()
+        broker.delete(QUEUE, f"_kombu.binding.{QUEUE}")
         if not args.keep:
             from django.db import connections
 

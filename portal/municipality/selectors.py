@@ -17,7 +17,8 @@ from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -142,16 +143,19 @@ class WorkListCursor:
         return cls(tuple(typed))
 
 
-def _after(sort: str, cursor: WorkListCursor) -> Q:
-    """Rows after the cursor in the sort's order (a tuple comparison, spelled out)."""
+def _after(sort: str, cursor: WorkListCursor):
+    """Rows after the cursor in the sort's order: a row comparison, `(pip_due_on, id) > (…, …)`.
+
+    PostgreSQL takes a row comparison over the index's columns as where the index scan starts,
+    so a deep page reads its 26 rows and no more; the same condition spelled out with OR (as
+    Django writes it for SQLite) is only a filter on rows read from the list's start.
+    """
     fields = SORTS[sort]
-    condition = Q()
-    for position in range(len(fields)):
-        equal = Q(**{f.lstrip("-"): v for f, v in zip(fields[:position], cursor.values[:position], strict=True)})
-        field, value = fields[position], cursor.values[position]
-        beyond = Q(**{f"{field.lstrip('-')}__{'lt' if field.startswith('-') else 'gt'}": value})
-        condition |= equal & beyond
-    return condition
+    # Django 5.2's row comparison (built for composite primary keys); on SQLite it falls back
+    # to the OR form.
+    columns = Tuple(*(F(field.lstrip("-")) for field in fields))
+    comparison = TupleLessThan if fields[0].startswith("-") else TupleGreaterThan
+    return comparison(columns, cursor.values)
 
 
 @dataclass
