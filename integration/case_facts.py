@@ -154,26 +154,26 @@ def status_of_loaded(newcomer: Newcomer, today: date | None = None) -> CaseStatu
                        pension_ages=pension_ages())
 
 
-_FACT_ROWS = ("permit_rows", "registration_rows", "decision_rows", "intake_rows", "plan_rows")
 _ANY_ID = -20261130  # stands for the newcomer's id in the compiled query; never a real id
 
 
 @functools.cache
-def _compiled_load(alias: str) -> tuple[str, tuple, int]:
-    """`with_case_facts` for one newcomer as SQL and parameters, and where the id goes in them."""
+def _compiled_load(alias: str) -> tuple[str, tuple, int, tuple[str, ...]]:
+    """`with_case_facts` for one newcomer as SQL and parameters, where the id goes in them, and
+    the names of the JSON columns."""
     query = with_case_facts(Newcomer.objects.using(alias).filter(pk=_ANY_ID).order_by()).query
     sql, params = query.get_compiler(alias).as_sql()
-    return sql, tuple(params), params.index(_ANY_ID)
+    return sql, tuple(params), params.index(_ANY_ID), tuple(query.annotations)
 
 
 def load(newcomer_id: int, using: str = "default") -> Newcomer:
     """The newcomer with the facts of their case (one query, compiled once: `_compiled_load`)."""
-    sql, params, at = _compiled_load(using)
+    sql, params, at, json_columns = _compiled_load(using)
     found = list(Newcomer.objects.using(using).raw(sql, (*params[:at], newcomer_id, *params[at + 1:])))
     if not found:
         raise Newcomer.DoesNotExist(f"no newcomer with id {newcomer_id}")
     newcomer = found[0]
-    for name in _FACT_ROWS:  # a raw query applies no JSONField converter: the arrays come as text
+    for name in json_columns:  # a raw query applies no JSONField converter: the arrays come as text
         value = getattr(newcomer, name)
         if isinstance(value, str | bytes):
             setattr(newcomer, name, json.loads(value))
