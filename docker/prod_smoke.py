@@ -595,7 +595,7 @@ def smoke(work: Path) -> dict:
         say(f"the worker issued the letter; downloaded {len(pdf.content)} bytes of PDF "
             f"({pdf.headers['Content-Disposition']})")
 
-        # The sweep, as beat sends it every 5 minutes: the worker counts it where every replica sees it.
+        # The sweep, as beat sends it every minute: the worker counts it where every replica sees it.
         image.run("manage", "shell", "--command",
                   "from letters.tasks import sweep_due_letters; sweep_due_letters.delay()", run_dir=migrate_dir)
 

@@ -7,20 +7,18 @@ the database allows one live invitation per appointment and one period letter pe
 `letters.issuing.issue_letter` turns each into exactly one PDF whatever retries happen.
 
 The invitation e-mail (with the appointment for the calendar, `letters.ical`) goes out once
-per appointment: `IntakeAppointment.invitation_sent_at` is set under the appointment's row lock
-in the same transaction that sends it. Moving an appointment sends the new one's invitation,
-worded as a move and updating the same calendar event; cancelling it sends a cancellation once
+per appointment, through the outbox (`letters.outbox`): the row is written in the transaction
+that planned the appointment and sent after commit; `IntakeAppointment.invitation_sent_at`
+shows when it went out. Moving an appointment sends the new one's invitation, worded as a move
+and updating the same calendar event; cancelling it sends a cancellation once
 (`cancellation_sent_at`). The sweep sends whatever a broker or mail outage held back.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.formats import date_format
@@ -28,11 +26,12 @@ from django.utils.formats import date_format
 from integration.choices import Regime
 from integration.models import IntakeAppointment, IntakeStatus, Newcomer
 
-from .ical import Method, intake_ics, intake_summary
+from . import outbox
+from .ical import Method, intake_ics
 from .links import newcomer_portal_url
 from .mail import automatic_email, calendar_part
-from .models import Letter, LetterKind, LetterStatus
-from .publish import SEND_INTAKE_CANCELLATION_EMAIL, SEND_INTAKE_INVITATION_EMAIL, enqueue, publish_or_log
+from .models import EmailKind, Letter, LetterKind, LetterStatus
+from .publish import enqueue
 from .requests import cancel_letter, record_event
 
 ICS_FILENAME = "uitnodiging-brede-intake.ics"
@@ -67,8 +66,8 @@ def request_intake_invitation(appointment: IntakeAppointment) -> Letter:
         raise ValueError("only a planned appointment gets an invitation")
     letter, created = _create_once({"intake": appointment, "kind": LetterKind.INTAKE_INVITATION},
                                    newcomer=appointment.newcomer, regime=Regime.WI2021)
-    if created and appointment.invitation_sent_at is None:
-        transaction.on_commit(lambda: send_invitation_email_safely(appointment.pk))
+    if created and will_send_email(appointment.newcomer):
+        outbox.add(EmailKind.INTAKE_INVITATION, appointment=appointment)
     return letter
 
 
@@ -160,98 +159,22 @@ def cancellation_email(appointment: IntakeAppointment) -> EmailMessage:
     return _appointment_email(appointment, "intake_cancelled", Method.CANCEL)
 
 
-def send_invitation_email(appointment_id: int) -> bool:
-    """Send the invitation e-mail once; False when there is nothing (more) to send."""
-    with transaction.atomic():
-        appointment = (IntakeAppointment.objects.select_for_update(of=("self",))
-                       .select_related("newcomer", "municipality").get(pk=appointment_id))
-        if (appointment.status != IntakeStatus.PLANNED or appointment.invitation_sent_at
-                or not will_send_email(appointment.newcomer)):
-            return False
-        invitation_email(appointment).send()
-        IntakeAppointment.objects.filter(pk=appointment.pk).update(invitation_sent_at=timezone.now())
-        event = "invitation_email_sent" if appointment.calendar_sequence == 0 else "moved_email_sent"
-        for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
-            record_event(letter, event, intake_summary(appointment))
-    return True
-
-
-def _cancellation_due(appointment: IntakeAppointment) -> bool:
-    # A real cancellation raised the sequence (`intakes.cancel`); an appointment that was moved
-    # has a later version, whose REQUEST moves the event instead.
-    return (appointment.status == IntakeStatus.CANCELLED and appointment.cancellation_sent_at is None
-            and appointment.calendar_sequence > 0 and will_send_email(appointment.newcomer)
-            and not _is_superseded(appointment))
-
-
-def send_cancellation_email(appointment_id: int) -> bool:
-    """Send the cancellation e-mail once; False when there is nothing (more) to send."""
-    with transaction.atomic():
-        appointment = (IntakeAppointment.objects.select_for_update(of=("self",))
-                       .select_related("newcomer", "municipality").get(pk=appointment_id))
-        if not _cancellation_due(appointment):
-            return False
-        cancellation_email(appointment).send()
-        IntakeAppointment.objects.filter(pk=appointment.pk).update(cancellation_sent_at=timezone.now())
-        for letter in Letter.objects.filter(intake=appointment, kind=LetterKind.INTAKE_INVITATION):
-            record_event(letter, "cancellation_email_sent", intake_summary(appointment))
-    return True
+def cancellation_due(appointment: IntakeAppointment) -> bool:
+    """Whether a cancelled appointment gets a cancellation e-mail. A real cancellation raised
+    the sequence (`intakes.cancel`); an appointment that was moved has a later version, whose
+    REQUEST moves the event instead."""
+    return (appointment.status == IntakeStatus.CANCELLED and appointment.calendar_sequence > 0
+            and will_send_email(appointment.newcomer) and not _is_superseded(appointment))
 
 
 def request_cancellation_email(appointment: IntakeAppointment) -> bool:
-    """After the cancellation commits, tell the person (and their calendar). Returns whether an
-    e-mail will go out, for the officer's confirmation."""
-    if not will_send_email(appointment.newcomer):
+    """In the cancellation's transaction: owe the person (and their calendar) the cancellation
+    e-mail, sent after commit. Returns whether an e-mail will go out, for the officer's
+    confirmation."""
+    if not cancellation_due(appointment):
         return False
-    transaction.on_commit(lambda: send_cancellation_email_safely(appointment.pk))
+    outbox.add(EmailKind.INTAKE_CANCELLATION, appointment=appointment)
     return True
-
-
-def send_invitation_email_safely(appointment_id: int) -> None:
-    """After commit: hand the e-mail to the workers. A broker or mail server that is down must
-    not turn a saved appointment into an error page; the appointment shows "e-mail not sent"
-    and the sweep (`invitations_not_sent`) sends it later."""
-    publish_or_log(SEND_INTAKE_INVITATION_EMAIL, appointment_id,
-                            what=f"the invitation e-mail for appointment {appointment_id}")
-
-
-def send_cancellation_email_safely(appointment_id: int) -> None:
-    """As `send_invitation_email_safely`, for the cancellation (`cancellations_not_sent`)."""
-    publish_or_log(SEND_INTAKE_CANCELLATION_EMAIL, appointment_id,
-                            what=f"the cancellation e-mail for appointment {appointment_id}")
-
-
-def _unsent_grace():
-    return timezone.now() - timedelta(seconds=settings.LETTER_QUEUED_GRACE_SECONDS)
-
-
-def invitations_not_sent(batch_size: int, after_id: int = 0):
-    """Planned appointments still to come whose invitation e-mail did not go out, in id order."""
-    return (
-        IntakeAppointment.objects.filter(status=IntakeStatus.PLANNED, invitation_sent_at__isnull=True,
-                                         starts_at__gt=timezone.now(), pk__gt=after_id,
-                                         updated_at__lte=_unsent_grace())
-        .exclude(newcomer__email="")
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch_size]
-    )
-
-
-def cancellations_not_sent(batch_size: int, after_id: int = 0):
-    """Cancelled appointments that were still to come and whose cancellation e-mail did not go
-    out, in id order: called off (the sequence went up, `intakes.cancel`), not moved (no later
-    version of the event)."""
-    later_version = IntakeAppointment.objects.filter(calendar_uid=OuterRef("calendar_uid"),
-                                                     calendar_sequence__gt=OuterRef("calendar_sequence"))
-    return (
-        IntakeAppointment.objects.filter(status=IntakeStatus.CANCELLED, cancellation_sent_at__isnull=True,
-                                         calendar_sequence__gt=0, starts_at__gt=timezone.now(), pk__gt=after_id,
-                                         updated_at__lte=_unsent_grace())
-        .exclude(newcomer__email="")
-        .filter(~Exists(later_version))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:batch_size]
-    )
 
 
 # --- The period letter (WI2021) ----------------------------------------------------------------

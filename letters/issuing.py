@@ -29,9 +29,8 @@ from integration.case_status import CaseStatus
 from integration.models import IntakeStatus, Newcomer
 from integration.services import refresh_case_state
 
-from . import notifications, rendering
-from .models import Letter, LetterKind, LetterStatus
-from .publish import NOTIFY_LETTER_ISSUED, publish_or_log
+from . import outbox, rendering
+from .models import EmailKind, Letter, LetterKind, LetterStatus
 from .requests import cancel_letter, record_event
 from .storage import letter_storage
 
@@ -135,6 +134,14 @@ def _fail(letter_id: int, attempt: int, error: str) -> None:
         record_event(letter, "failed", error)
 
 
+def pdf_name(letter: Letter) -> str:
+    """Where the letter's PDF is stored: named by the letter (its reference, in the folder of
+    the month it was queued), never by the attempt. `letter_date` is set again at every claim,
+    so a name with it would leave the file of an attempt that crashed before committing in
+    another month's folder, an orphan; with this name the next attempt overwrites it."""
+    return f"{timezone.localtime(letter.queued_at):%Y/%m}/{letter.reference}.pdf"
+
+
 def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> IssueOutcome:
     with transaction.atomic():
         # The claim checked the facts moments ago; what changed since went through the services
@@ -146,7 +153,7 @@ def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> IssueOu
         if reason:
             cancel_letter(letter, reason)
             return IssueOutcome.CANCELLED
-        name = f"{letter.letter_date:%Y/%m}/{letter.reference}.pdf"
+        name = pdf_name(letter)
         storage = letter_storage()
         if storage.exists(name):  # left by an attempt that crashed before it committed
             storage.delete(name)
@@ -160,8 +167,10 @@ def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> IssueOu
         if letter.kind == LetterKind.START_DATE:
             _record_stated_letter(letter)
         record_event(letter, "issued")
-        if letter.newcomer.email:
-            transaction.on_commit(lambda: _notify_now_or_later(letter.pk))
+        if letter.newcomer.email and letter.kind != LetterKind.INTAKE_INVITATION:
+            # "A new letter is waiting", owed in the transaction that issued the letter and sent
+            # after it (letters.outbox); the invitation's own e-mail already told the person.
+            outbox.add(EmailKind.NEW_LETTER, letter=letter)
         return IssueOutcome.ISSUED
 
 
@@ -188,37 +197,3 @@ def issue_letter(letter_id: int) -> IssueOutcome:
         logger.exception("Issuing letter %s failed", letter.reference)
         _fail(letter_id, letter.attempts, f"{exc.__class__.__name__}: {exc}"[:2000])
         return IssueOutcome.FAILED
-
-
-def _notify_now_or_later(letter_id: int) -> None:
-    """Send the e-mail here and now, in the process that issued the letter: a second trip
-    through the queue for every letter costs the workers more than the mail itself (measured).
-    If the mail server fails, a task takes over and retries."""
-    try:
-        notify_letter_issued(letter_id)
-    except Exception as exc:
-        logger.warning("Could not send the e-mail for letter %s now (%s); a task will retry.", letter_id,
-                       exc.__class__.__name__)
-        _enqueue_notification(letter_id)
-
-
-def _enqueue_notification(letter_id: int) -> None:
-    publish_or_log(NOTIFY_LETTER_ISSUED, letter_id, what=f"the e-mail for letter {letter_id}",
-                   then="it is not sent")
-
-
-def notify_letter_issued(letter_id: int) -> bool:
-    """E-mail "a new letter is waiting" (no personal data in the mail). At most once per letter
-    unless the process dies between sending and committing."""
-    with transaction.atomic():
-        # Lock only the letter: locking the newcomer here too, after the letter, would take the
-        # two locks in the opposite order of every other writer.
-        letter = Letter.objects.select_for_update(of=("self",)).select_related("newcomer").get(pk=letter_id)
-        if letter.status != LetterStatus.ISSUED or letter.email_sent_at or not letter.newcomer.email:
-            return False
-        if letter.kind == LetterKind.INTAKE_INVITATION:
-            return False  # the invitation e-mail (with the .ics) already told the person
-        notifications.send_new_letter_email(letter.newcomer.email, letter.newcomer.preferred_language)
-        Letter.objects.filter(pk=letter.pk).update(email_sent_at=timezone.now())
-        record_event(letter, "email_sent")
-    return True

@@ -14,6 +14,7 @@ import pgtrigger
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration.choices import Regime
@@ -190,3 +191,59 @@ class LetterEvent(models.Model):
 
     def __str__(self):
         return f"{self.event} {self.at:%Y-%m-%d %H:%M}"
+
+
+class EmailKind(models.TextChoices):
+    NEW_LETTER = "new_letter", _("a new letter is waiting")
+    INTAKE_INVITATION = "intake_invitation", _("intake invitation (or its move)")
+    INTAKE_CANCELLATION = "intake_cancellation", _("intake cancellation")
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("pending")
+    SENT = "sent", _("sent")
+    SKIPPED = "skipped", _("no longer due")
+
+
+class OutgoingEmail(models.Model):
+    """The outbox: one row per e-mail the portal owes someone, written in the transaction of the
+    event that causes it (a letter issued, an appointment planned, moved or cancelled), sent
+    afterwards by letters.outbox. What the mail says is rendered when it is sent, from the
+    letter or appointment it is about; the row holds only the promise and its delivery."""
+
+    # The mail's Message-ID: the same at every attempt, so a receiving server can recognise a
+    # second delivery of one mail.
+    message_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=30, choices=EmailKind.choices)
+    letter = models.ForeignKey(Letter, on_delete=models.PROTECT, null=True, blank=True, related_name="emails")
+    appointment = models.ForeignKey(IntakeAppointment, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="emails")
+    status = models.CharField(_("status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
+    # Not taken before this moment: a sender's lease while it sends, the back-off after a failure.
+    available_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    # The sender holding the lease; only it may mark the mail sent.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        constraints = [
+            # One mail per event: the letter's notice, the appointment's invitation, its cancellation.
+            models.UniqueConstraint(fields=["kind", "letter"], condition=Q(letter__isnull=False),
+                                    name="outgoing_email_once_per_letter"),
+            models.UniqueConstraint(fields=["kind", "appointment"], condition=Q(appointment__isnull=False),
+                                    name="outgoing_email_once_per_appointment"),
+            models.CheckConstraint(condition=Q(status__in=EmailStatus.values), name="outgoing_email_status_valid"),
+        ]
+        indexes = [
+            # The sweep's query: the few pending rows, by when they may be taken.
+            models.Index(fields=["available_at"], name="outgoing_email_pending_idx",
+                         condition=Q(status="pending")),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.message_id}"

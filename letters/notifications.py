@@ -9,10 +9,10 @@ from .links import newcomer_portal_url
 from .mail import automatic_email
 
 
-def send_new_letter_email(address: str, language: str) -> None:
+def new_letter_email(address: str, language: str):
     language = language if language in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
     with translation.override(language):
         context = {"portal_url": newcomer_portal_url()}
         subject = render_to_string("letters/email/new_letter_subject.txt", context).strip()
         body = render_to_string("letters/email/new_letter_body.txt", context)
-    automatic_email(subject, body, [address]).send()
+    return automatic_email(subject, body, [address])

@@ -13,9 +13,10 @@ from celery import current_app
 logger = logging.getLogger(__name__)
 
 ISSUE_LETTER = "letters.tasks.issue_letter"
-NOTIFY_LETTER_ISSUED = "letters.tasks.notify_letter_issued"
-SEND_INTAKE_INVITATION_EMAIL = "letters.tasks.send_intake_invitation_email"
-SEND_INTAKE_CANCELLATION_EMAIL = "letters.tasks.send_intake_cancellation_email"
+SEND_EMAIL = "letters.tasks.send_email"
+# Published by a worker's consumer when it (re)connects to the broker (portal.celery).
+CATCH_UP_AFTER_RECONNECT = "letters.tasks.catch_up_after_reconnect"
+CATCH_UP_LOCK_SECONDS = 10
 
 
 def enqueue(letter_id: int) -> bool:
@@ -51,3 +52,27 @@ def publish(task_name: str, *args) -> None:
     with app.pool.acquire(block=True) as connection:
         connection.ensure_connection(max_retries=0)
         task.apply_async(args, connection=connection, retry=False)
+
+
+def first_catch_up_in_a_while() -> bool:
+    """Whether this catch-up is the first in CATCH_UP_LOCK_SECONDS against this Redis: several
+    workers reconnect at once after an outage, and one catch-up is enough. True without Redis,
+    or when Redis cannot say."""
+    app = current_app
+    url = app.conf.broker_url
+    if not url or not url.startswith(("redis://", "rediss://", "unix://")):
+        return True
+    import redis
+
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        try:
+            # Per Redis run: the catch-up after a Redis restart is never skipped because of
+            # one just before it (the lock may survive in the append-only file).
+            run_id = client.info("server").get("run_id", "")
+            key = f"portal:letters:catch-up:{app.conf.task_default_queue}:{run_id}"
+            return bool(client.set(key, "1", nx=True, ex=CATCH_UP_LOCK_SECONDS))
+        finally:
+            client.close()
+    except redis.RedisError:
+        return True

@@ -1,7 +1,11 @@
 """The sweep: what the queue lost, found again in the database and handed to the workers.
 
 Ready people without a requested letter, letters queued too long, rendering past their lease
-(a dead worker) or failed long enough ago, and appointment e-mails that an outage held back.
+(a dead worker) or failed long enough ago, and e-mails of the outbox still to send.
+
+The database is the retry schedule: no task waits in a worker with a countdown (a worker that
+held such a message died when Redis restarted). A failed letter or e-mail waits here until its
+retry interval has passed, and beat runs the sweep every minute.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from django.utils import timezone
 from integration.models import Newcomer
 from integration.services import refresh_case_state
 
-from . import invitations
+from . import sending
 from .issuing import IssueOutcome, issue_letter
 from .models import Letter, LetterStatus
 from .publish import enqueue
@@ -40,9 +44,12 @@ def ready_without_letter(batch_size: int, after_id: int = 0):
 
 def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seconds: int | None = None):
     """Letters that should have moved on: queued for a while, rendering past the lease (a dead
-    worker), or failed and waited long enough for another try."""
+    worker), or failed and waited long enough for another try: LETTER_QUICK_RETRY_SECONDS for
+    the first LETTER_MAX_AUTO_RETRIES attempts (transient trouble, a database blip, often
+    passes), then LETTER_FAILED_RETRY_SECONDS."""
     now = timezone.now()
     lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
+    quick_wait = timedelta(seconds=settings.LETTER_QUICK_RETRY_SECONDS)
     failed_wait = timedelta(seconds=settings.LETTER_FAILED_RETRY_SECONDS)
     if queued_grace_seconds is None:
         queued_grace_seconds = settings.LETTER_QUEUED_GRACE_SECONDS
@@ -52,6 +59,8 @@ def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seco
         .filter(
             Q(status=LetterStatus.QUEUED, updated_at__lte=now - timedelta(seconds=queued_grace_seconds))
             | Q(status=LetterStatus.RENDERING, rendering_started_at__lt=now - lease)
+            | Q(status=LetterStatus.FAILED, attempts__lte=settings.LETTER_MAX_AUTO_RETRIES,
+                updated_at__lt=now - quick_wait)
             | Q(status=LetterStatus.FAILED, updated_at__lt=now - failed_wait)
         )
         .order_by("pk")
@@ -59,10 +68,12 @@ def unfinished_letters_due(batch_size: int, after_id: int = 0, queued_grace_seco
     )
 
 
-def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> dict[str, int]:
+def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None,
+          queued_grace_seconds: int | None = None) -> dict[str, int]:
     """Find what the queue lost and hand it to the workers (or, with `run_now`, issue it here).
 
-    Works in id-ordered batches so memory stays bounded whatever the backlog.
+    Works in id-ordered batches so memory stays bounded whatever the backlog. The catch-up after
+    a broker outage passes `queued_grace_seconds=0`: what was queued meanwhile is not in Redis.
     """
     batch_size = batch_size or settings.LETTER_SWEEP_BATCH_SIZE
     counts = {"requested": 0, "dispatched": 0, "issued": 0}
@@ -81,7 +92,7 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
 
     after = 0
     # Run synchronously, nothing else is expected to pick up a freshly queued letter.
-    grace = 0 if run_now else None
+    grace = 0 if run_now else queued_grace_seconds
     while batch := list(unfinished_letters_due(batch_size, after, grace)):
         if not run_now:
             # Restart the grace period of the queued ones we hand out now, so the next sweep
@@ -96,27 +107,5 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None) -> 
         if log:
             log(f"dispatched {counts['dispatched']} unfinished letters")
 
-    counts["invitation_emails"] = _sweep_invitation_emails(batch_size, run_now)
+    counts["emails"] = sending.sweep(batch_size, run_now=run_now, grace_seconds=grace)
     return counts
-
-
-def _sweep_invitation_emails(batch_size: int, run_now: bool) -> int:
-    """Appointment e-mails (invitations, moves, cancellations) that a broker or mail outage kept
-    from going out."""
-    handed_out = 0
-    for find, send, hand_out in (
-        (invitations.invitations_not_sent, invitations.send_invitation_email,
-         invitations.send_invitation_email_safely),
-        (invitations.cancellations_not_sent, invitations.send_cancellation_email,
-         invitations.send_cancellation_email_safely),
-    ):
-        after = 0
-        while batch := list(find(batch_size, after)):
-            for appointment_id in batch:
-                if run_now:
-                    send(appointment_id)
-                else:
-                    hand_out(appointment_id)
-                handed_out += 1
-            after = batch[-1]
-    return handed_out

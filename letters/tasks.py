@@ -3,30 +3,29 @@ a redelivered message (acks_late after a worker died) or a double enqueue does n
 
 The tasks import the modules that do the work, never the reverse: those publish by the names
 in `letters.publish`.
+
+No task retries itself with a countdown. A delayed message sits in the worker's memory (and in
+Redis's "unacked" set) for the whole delay, and a worker holding one died when Redis restarted
+(kombu's restore_unacked_once). A letter or e-mail that failed waits in the database instead;
+the sweep (beat, every minute) hands it out again once its retry interval has passed.
 """
 
 from celery import shared_task
-from django.conf import settings
 
-from . import invitations, issuing, publish, sweep
-
-
-@shared_task(name=publish.ISSUE_LETTER, bind=True, acks_late=True, max_retries=None)
-def issue_letter(self, letter_id: int) -> str:
-    outcome = issuing.issue_letter(letter_id)
-    if outcome is issuing.IssueOutcome.FAILED and self.request.retries < settings.LETTER_MAX_AUTO_RETRIES:
-        # Transient trouble (a font, the disk) often passes: try again with backoff, 10 s,
-        # 20 s, 40 s …; after that the sweep retries failed letters at a slower pace.
-        raise self.retry(countdown=10 * 2**self.request.retries)
-    return outcome.value
+from . import issuing, publish, sending, sweep
 
 
-# Only reached when sending right after issuance failed: retry with backoff while the mail
-# server is down (1, 2, 4 … minutes, about a day in all).
-@shared_task(name=publish.NOTIFY_LETTER_ISSUED, acks_late=True, autoretry_for=(Exception,), retry_backoff=60,
-             retry_backoff_max=3600, max_retries=24)
-def notify_letter_issued(letter_id: int) -> bool:
-    return issuing.notify_letter_issued(letter_id)
+@shared_task(name=publish.ISSUE_LETTER, acks_late=True)
+def issue_letter(letter_id: int) -> str:
+    # FAILED: the letter is stored as failed with its error; the sweep tries it again
+    # (sweep.unfinished_letters_due says when).
+    return issuing.issue_letter(letter_id).value
+
+
+@shared_task(name=publish.SEND_EMAIL, acks_late=True)
+def send_email(email_id: int) -> str:
+    # A failure is stored on the row with a back-off; the sweep hands it out again.
+    return sending.send(email_id)
 
 
 @shared_task(acks_late=True)
@@ -34,11 +33,12 @@ def sweep_due_letters() -> dict:
     return sweep.sweep()
 
 
-@shared_task(name=publish.SEND_INTAKE_INVITATION_EMAIL, acks_late=True)
-def send_intake_invitation_email(appointment_id: int) -> bool:
-    return invitations.send_invitation_email(appointment_id)
-
-
-@shared_task(name=publish.SEND_INTAKE_CANCELLATION_EMAIL, acks_late=True)
-def send_intake_cancellation_email(appointment_id: int) -> bool:
-    return invitations.send_cancellation_email(appointment_id)
+@shared_task(name=publish.CATCH_UP_AFTER_RECONNECT, acks_late=True)
+def catch_up_after_reconnect() -> dict:
+    """A worker's consumer (re)connected to the broker: messages published while the broker
+    was away were lost, so hand out every unfinished letter now, without waiting for the queued
+    grace period (portal.celery.CatchUpOnConnect). Several workers reconnecting at once run it
+    once (a short lock in Redis); a second run would only hand out the same letters again."""
+    if not publish.first_catch_up_in_a_while():
+        return {"skipped": 1}
+    return sweep.sweep(queued_grace_seconds=0)

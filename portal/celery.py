@@ -11,7 +11,10 @@ Operations (see the README, "Operating it"):
   portal.metrics.
 - Liveness: with HEARTBEAT_FILE set, a worker touches the file every HEARTBEAT_SECONDS while its
   consumer is connected to the broker, and beat on every tick; `python -m portal.health
-  worker|beat` reads it.
+  worker|beat` reads it. A worker whose consumer shows no sign of life for
+  WORKER_STALL_EXIT_SECONDS (default 180) exits, so its supervisor restarts it.
+- Catching up: every time a worker's consumer connects to the broker it publishes a catch-up
+  sweep (what was published while the broker was away is not in it).
 - One beat: `LeaderScheduler` holds a lock in Redis; a second beat (a second machine, a
   restarted container before the old one died) stands by and sends nothing until the lock
   expires.
@@ -21,6 +24,8 @@ import contextlib
 import logging
 import os
 import socket
+import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -34,6 +39,7 @@ from celery.signals import (
     task_prerun,
     task_retry,
     task_success,
+    worker_ready,
 )
 
 from . import request_id
@@ -128,6 +134,17 @@ def touch_heartbeat(path: str | None = None) -> None:
         logger.warning("could not touch the heartbeat file %s", path, exc_info=True)
 
 
+# When the consumer last showed it was alive (monotonic seconds): read by the watchdog.
+_consumer_alive_at: float | None = None
+
+
+def _consumer_beat(path: str | None) -> None:
+    global _consumer_alive_at
+    _consumer_alive_at = time.monotonic()
+    if path:
+        touch_heartbeat(path)
+
+
 class WorkerHeartbeat(bootsteps.StartStopStep):
     """A consumer step: it runs only while the worker is connected to the broker and its event
     loop turns, which is what "alive" means for a worker."""
@@ -140,10 +157,8 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
         self.timer_ref = None
 
     def start(self, consumer):
-        if not self.path:
-            return
-        touch_heartbeat(self.path)
-        self.timer_ref = consumer.timer.call_repeatedly(HEARTBEAT_SECONDS, touch_heartbeat, (self.path,))
+        _consumer_beat(self.path)
+        self.timer_ref = consumer.timer.call_repeatedly(HEARTBEAT_SECONDS, _consumer_beat, (self.path,))
 
     def stop(self, consumer):
         # Connection lost or shutting down: the heartbeat goes stale.
@@ -157,7 +172,59 @@ class WorkerHeartbeat(bootsteps.StartStopStep):
             Path(self.path).unlink(missing_ok=True)
 
 
+def _watch_the_consumer(stall_seconds: float) -> None:
+    """The worker's watchdog (a thread of the main process): when the consumer has shown no
+    sign of life for `stall_seconds` (not connected to the broker, or its event loop stuck),
+    the worker exits, and whatever supervises it (compose `restart:`) starts a fresh one. A
+    worker that is still running but no longer consumes is the one failure a restart policy
+    cannot see by itself."""
+    interval = max(0.5, min(5.0, stall_seconds / 4))
+    while True:
+        time.sleep(interval)
+        alive_at = _consumer_alive_at
+        if alive_at is not None and time.monotonic() - alive_at > stall_seconds:
+            logger.critical("worker: the consumer has been stalled or disconnected for more than %.0f s; "
+                            "exiting so the worker is restarted", stall_seconds)
+            logging.shutdown()
+            os._exit(70)
+
+
+@worker_ready.connect
+def _start_the_watchdog(**kwargs):
+    stall_seconds = float(os.environ.get("WORKER_STALL_EXIT_SECONDS") or 180)
+    if stall_seconds > 0:
+        threading.Thread(target=_watch_the_consumer, args=(stall_seconds,), name="consumer-watchdog",
+                         daemon=True).start()
+
+
 app.steps["consumer"].add(WorkerHeartbeat)
+
+
+# --- Catching up after the broker was away ------------------------------------------------------
+
+CATCH_UP_TASK = "letters.tasks.catch_up_after_reconnect"
+
+
+class CatchUpOnConnect(bootsteps.StartStopStep):
+    """A consumer step: started when the worker connects to the broker, and again every time it
+    reconnects. Whatever was published while the broker was away (or lost with a Redis that
+    restarted without its data) is not in the queue; the catch-up sweep hands it out again now
+    instead of at the next sweep after the queued grace period."""
+
+    requires = {"celery.worker.consumer.tasks:Tasks"}
+
+    def start(self, consumer):
+        if os.environ.get("PORTAL_CATCH_UP_ON_CONNECT", "1") == "0":
+            return
+        try:
+            # The consumer's connection is the one that just came up; a pooled publishing
+            # connection may still be the dead one from before the outage.
+            consumer.app.send_task(CATCH_UP_TASK, connection=consumer.connection, retry=False)
+        except Exception:
+            logger.warning("could not publish the catch-up sweep; the next sweep catches up", exc_info=True)
+
+
+app.steps["consumer"].add(CatchUpOnConnect)
 
 
 # --- One beat ----------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ REQUEST_SECONDS = Histogram(
 REQUESTS = Counter("portal_http_requests", "Responses by view and status code.", ["method", "view", "status"])
 
 SHARED_COUNTERS_KEY = "portal:metrics"
-_SWEEP_KINDS = ("requested", "dispatched", "issued", "invitation_emails")
+_SWEEP_KINDS = ("requested", "dispatched", "issued", "emails")
 
 
 def observe_request(method: str, view: str, status: int, seconds: float) -> None:

@@ -239,6 +239,14 @@ elif IS_PRODUCTION or env.str("EMAIL_URL", default=""):
 else:
     # The demo keeps every e-mail it sends as an .eml file, listed at /dev/e-mail/ (portal.devmail).
     EMAIL_BACKEND = "portal.devmail.MailboxBackend"
+# Seconds an SMTP connection may wait for the server before the send fails (the outbox tries
+# again later). A plain setting: django-environ's EMAIL_URL puts `timeout` where Django does not
+# look for it.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+# A mail that could not be sent is tried again after this, doubling up to an hour.
+EMAIL_RETRY_SECONDS = env.int("EMAIL_RETRY_SECONDS", default=60)
+# A sender holds a mail it is sending this long; after that (the sender died) another takes it.
+EMAIL_LEASE_SECONDS = env.int("EMAIL_LEASE_SECONDS", default=300)
 DEMO_MAILBOX_DIR = Path(env.str("DEMO_MAILBOX_DIR", default=str(BASE_DIR / "var" / "mail")))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Mijn Inburgering <noreply@inburgering.example>")
 
@@ -262,7 +270,10 @@ CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BEAT_SCHEDULE = {
     "issue-due-letters": {
         "task": "letters.tasks.sweep_due_letters",
-        "schedule": timedelta(minutes=env.int("LETTER_SWEEP_MINUTES", default=5)),
+        # Every minute: the sweep is the retry schedule and the safety net for lost messages,
+        # and a letter is promised within a minute of the last condition.
+        "schedule": timedelta(seconds=env.int("LETTER_SWEEP_SECONDS",
+                                              default=60 * env.int("LETTER_SWEEP_MINUTES", default=1))),
     },
     # Birthdays, permit end dates, the 8 weeks and periods running out (DOMAIN.md §8).
     "rederive-cases": {
@@ -274,11 +285,15 @@ CELERY_BEAT_SCHEDULE = {
 # --- Letters --------------------------------------------------------------------------------
 # A letter in "rendering" longer than this is taken to belong to a dead worker.
 LETTER_RENDER_LEASE_SECONDS = env.int("LETTER_RENDER_LEASE_SECONDS", default=300)
+# A failed letter is tried again by the sweep (no task waits with a countdown): its first
+# LETTER_MAX_AUTO_RETRIES retries after LETTER_QUICK_RETRY_SECONDS each, then one every
+# LETTER_FAILED_RETRY_SECONDS.
 LETTER_MAX_AUTO_RETRIES = env.int("LETTER_MAX_AUTO_RETRIES", default=3)
-# The sweep leaves a just-queued letter to the queue for this long before enqueueing it again,
-# and waits this long before another try at a failed one.
-LETTER_QUEUED_GRACE_SECONDS = env.int("LETTER_QUEUED_GRACE_SECONDS", default=120)
+LETTER_QUICK_RETRY_SECONDS = env.int("LETTER_QUICK_RETRY_SECONDS", default=60)
 LETTER_FAILED_RETRY_SECONDS = env.int("LETTER_FAILED_RETRY_SECONDS", default=900)
+# The sweep leaves a just-queued letter (and a just-issued letter's e-mail) to the queue for
+# this long before handing it out again.
+LETTER_QUEUED_GRACE_SECONDS = env.int("LETTER_QUEUED_GRACE_SECONDS", default=30)
 LETTER_SWEEP_BATCH_SIZE = env.int("LETTER_SWEEP_BATCH_SIZE", default=500)
 LETTER_SENDER = {
     "organisation": "Dienst Uitvoering Onderwijs",

@@ -24,7 +24,15 @@ from integration.models import (
     ResidencePermit,
     Result,
 )
-from letters.models import FROZEN_ONCE_ISSUED, MAY_CHANGE_AFTER_ISSUE, Letter, LetterKind, LetterStatus
+from letters.models import (
+    FROZEN_ONCE_ISSUED,
+    MAY_CHANGE_AFTER_ISSUE,
+    EmailKind,
+    Letter,
+    LetterKind,
+    LetterStatus,
+    OutgoingEmail,
+)
 from portal.audit.models import AuditAction, AuditRecord
 from tests.portal import newcomer_cases as cases
 
@@ -165,6 +173,12 @@ GUARD_CASES = {
     "issued_letter_not_deleted": lambda w: connection.cursor().execute("DELETE FROM letters_letter WHERE id = %s",
                                                                        [w.letter.pk]),
     "issued_letter_not_changed": lambda w: w.update(w.letter, start_date=w.letter.start_date + timedelta(days=1)),
+    # the e-mail outbox
+    "outgoing_email_once_per_letter": lambda w: [OutgoingEmail.objects.create(
+        kind=EmailKind.NEW_LETTER, letter=w.letter) for _ in range(2)],
+    "outgoing_email_once_per_appointment": lambda w: [OutgoingEmail.objects.create(
+        kind=EmailKind.INTAKE_CANCELLATION, appointment=w.intake) for _ in range(2)],
+    "outgoing_email_status_valid": lambda w: OutgoingEmail.objects.create(kind=EmailKind.NEW_LETTER, status="lost"),
     # audit
     "audit_record_append_only": lambda w: AuditRecord.objects.filter(pk=w.audit.pk).update(
         what=Concat(F("what"), Value(" (edited)"))),

@@ -3,9 +3,12 @@ Django's SMTP backend: what arrives is what a mail server would get, bytes and e
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -25,10 +28,34 @@ class Received:
 
 
 class Inbox:
+    """What arrived, and the faults a test can switch on: a server that stops answering after
+    the connection (`hanging`), one that holds a mail at RCPT until told (`hold_at_recipient`,
+    with `at_recipient` set when a sender waits there), and something to do just before a mail
+    is accepted (`before_accepting`)."""
+
     def __init__(self):
         self.received: list[Received] = []
+        self.hanging = threading.Event()
+        self.hold_at_recipient = threading.Event()
+        self.at_recipient = threading.Event()
+        self.before_accepting: Callable[[], None] | None = None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        while self.hanging.is_set():
+            await asyncio.sleep(0.05)
+        session.host_name = hostname  # aiosmtpd leaves this to a handler with this hook
+        return responses
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        while self.hold_at_recipient.is_set():
+            self.at_recipient.set()
+            await asyncio.sleep(0.05)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.before_accepting is not None:
+            self.before_accepting()
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
                                       envelope.original_content or envelope.content))
         return "250 Message accepted for delivery"
@@ -51,6 +78,7 @@ def smtp_inbox(settings):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
     controller.start()
+    inbox.port = controller.port
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""

@@ -13,9 +13,9 @@ from pypdf import PdfReader
 from integration import intakes, plans
 from integration.choices import Route
 from integration.models import IntakeKind
-from letters import invitations, publish, sweep
+from letters import invitations, publish, sending, sweep
 from letters.issuing import IssueOutcome, issue_letter
-from letters.models import Letter, LetterKind, LetterStatus
+from letters.models import Letter, LetterKind, LetterStatus, OutgoingEmail
 from portal.accounts.models import Role, User
 from tests.portal import newcomer_cases as cases
 
@@ -116,7 +116,9 @@ def test_a_cancelled_appointment_withdraws_the_queued_invitation_and_sends_no_em
     invitations.withdraw_intake_invitation(appointment, "appointment cancelled")
     letter.refresh_from_db()
     assert letter.status == LetterStatus.CANCELLED
-    assert invitations.send_invitation_email(appointment.pk) is False
+    # The invitation's e-mail was owed in that transaction; sent now, it is no longer due.
+    [email] = OutgoingEmail.objects.filter(appointment=appointment)
+    assert sending.send(email.pk) == sending.Result.SKIPPED
     assert invitation_emails() == []
 
 
@@ -158,9 +160,10 @@ def test_an_invitation_email_that_did_not_go_out_is_sent_by_the_sweep(
     assert appointment.invitation_sent_at is None and not invitation_emails()
 
     settings.LETTER_QUEUED_GRACE_SECONDS = 0
-    assert sweep.sweep(run_now=True)["invitation_emails"] == 1
+    # The invitation, and the notice of the person's start-date letter this sweep issued too.
+    assert sweep.sweep(run_now=True)["emails"] == 2
     assert len(invitation_emails()) == 1
-    assert sweep.sweep(run_now=True)["invitation_emails"] == 0
+    assert sweep.sweep(run_now=True)["emails"] == 0
 
 
 def test_an_issued_invitation_letter_sends_no_second_notice(person, officer, django_capture_on_commit_callbacks):

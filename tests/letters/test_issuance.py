@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from integration import services as case
 from integration.models import Newcomer
-from letters import rendering, sweep
+from letters import issuing, rendering, sending, sweep
 from letters.issuing import IssueOutcome as Outcome
-from letters.issuing import issue_letter, notify_letter_issued
-from letters.models import Letter, LetterStatus
+from letters.issuing import issue_letter
+from letters.models import EmailStatus, Letter, LetterStatus, OutgoingEmail
 from letters.requests import cancel_letter
 
 BSN = "111222333"
@@ -135,6 +135,31 @@ def test_a_worker_that_lost_its_lease_throws_its_work_away(ready_newcomer, setti
     assert len(list(letter.pdf.storage.listdir(letter.pdf.name.rsplit("/", 1)[0])[1])) == 1
 
 
+def test_an_attempt_in_another_month_overwrites_the_file_of_an_attempt_that_crashed(
+        ready_newcomer, monkeypatch, _private_storage):
+    """The file is named by the letter, not by the attempt's date: a crash after the file was
+    written and a retry next month leave one file, not an orphan in last month's folder."""
+    letter = Letter.objects.get(newcomer=ready_newcomer)
+    real_record = issuing._record_stated_letter
+
+    def crash_after_the_file_was_written(letter_being_stored):
+        raise OSError("the process died here")
+
+    monkeypatch.setattr(issuing, "_record_stated_letter", crash_after_the_file_was_written)
+    assert issue_letter(letter.pk) is Outcome.FAILED
+    assert len(list(_private_storage.rglob("*.pdf"))) == 1  # the rolled-back attempt's file
+
+    monkeypatch.setattr(issuing, "_record_stated_letter", real_record)
+    next_month = timezone.localdate() + timedelta(days=40)
+    monkeypatch.setattr(issuing.timezone, "localdate", lambda *args: next_month)
+    assert issue_letter(letter.pk) is Outcome.ISSUED
+    letter.refresh_from_db()
+    assert letter.letter_date == next_month and letter.attempts == 2
+    assert [path.relative_to(_private_storage).as_posix() for path in _private_storage.rglob("*.pdf")] == [
+        letter.pdf.name]
+    assert letter.pdf.name.endswith(f"/{letter.reference}.pdf")
+
+
 # --- Cancelled when no longer ready ----------------------------------------------------------
 
 
@@ -218,10 +243,11 @@ def test_a_failed_letter_is_retried_by_the_sweep_after_the_retry_interval(
     assert sweep.sweep(run_now=True)["dispatched"] == 0
     # …after it, the letter is issued and the old error cleared.
     settings.LETTER_FAILED_RETRY_SECONDS = 0
-    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1, "invitation_emails": 0}
+    # The letter's notice too: owed when it was issued (here no commit hands it to a task).
+    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 1, "issued": 1, "emails": 1}
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ISSUED and letter.attempts == 2 and letter.last_error == ""
-    assert events(letter) == ["queued", "rendering", "failed", "rendering", "issued"]
+    assert events(letter) == ["queued", "rendering", "failed", "rendering", "issued", "email_sent"]
 
 
 # --- The sweep -----------------------------------------------------------------------------------
@@ -244,17 +270,19 @@ def test_the_sweep_issues_what_the_queue_lost(db, ready_people, new_ready_newcom
     output = []
     counts = sweep.sweep(run_now=True, log=output.append)
 
-    assert counts == {"requested": 2, "dispatched": 4, "issued": 4, "invitation_emails": 0}
+    # Five notices: the four letters issued here and the one issued before (no commit here hands
+    # them to a task, so the sweep sends them).
+    assert counts == {"requested": 2, "dispatched": 4, "issued": 4, "emails": 5}
     assert output, "the sweep reports its progress"
     for person in [*imported, lost_message.pk, dead_worker.pk, done.pk]:
         assert Letter.objects.get(newcomer_id=person).status == LetterStatus.ISSUED
     assert not Letter.objects.filter(newcomer=not_ready).exists()
     assert Letter.objects.get(newcomer=done).attempts == 1
-    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
+    assert sweep.sweep(run_now=True) == {"requested": 0, "dispatched": 0, "issued": 0, "emails": 0}
 
 
 def test_the_sweep_leaves_a_just_queued_letter_to_the_queue(ready_newcomer):
-    assert sweep.sweep() == {"requested": 0, "dispatched": 0, "issued": 0, "invitation_emails": 0}
+    assert sweep.sweep() == {"requested": 0, "dispatched": 0, "issued": 0, "emails": 0}
     assert Letter.objects.get(newcomer=ready_newcomer).status == LetterStatus.QUEUED
 
 
@@ -291,7 +319,8 @@ def test_an_issued_letter_is_announced_once_without_personal_data(
 
     with django_capture_on_commit_callbacks(execute=True):
         issue_letter(letter.pk)
-    notify_letter_issued(letter.pk)  # a redelivered message
+    [email] = OutgoingEmail.objects.filter(letter=letter)
+    assert sending.send(email.pk) == sending.Result.NOT_DUE  # a redelivered message
     issue_letter(letter.pk)
 
     assert len(mail.outbox) == 1
@@ -352,25 +381,34 @@ def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_ne
 
 def test_a_mail_server_outage_does_not_lose_the_letter_or_its_email(
         ready_newcomer, monkeypatch, django_capture_on_commit_callbacks):
-    """The letter is issued whatever the mail server does; the e-mail that failed right after
-    issuance is handed to a task that sends it when the server answers again."""
+    """The letter is issued whatever the mail server does; the e-mail that failed waits in the
+    outbox and the sweep sends it once its back-off has passed."""
     from letters import notifications
 
-    real_send = notifications.send_new_letter_email
+    real_message = notifications.new_letter_email
     attempts = []
 
-    def flaky_send(address, language):
+    def flaky_message(address, language):
         attempts.append(address)
         if len(attempts) == 1:
             raise ConnectionRefusedError("mail server down")
-        real_send(address, language)
+        return real_message(address, language)
 
-    monkeypatch.setattr(notifications, "send_new_letter_email", flaky_send)
+    monkeypatch.setattr(notifications, "new_letter_email", flaky_message)
     letter = Letter.objects.get(newcomer=ready_newcomer)
     with django_capture_on_commit_callbacks(execute=True):
         assert issue_letter(letter.pk) is Outcome.ISSUED
 
     letter.refresh_from_db()
-    assert letter.status == LetterStatus.ISSUED
+    assert letter.status == LetterStatus.ISSUED and letter.email_sent_at is None
+    [email] = OutgoingEmail.objects.filter(letter=letter)
+    assert email.status == EmailStatus.PENDING and "mail server down" in email.last_error
+    assert sweep.sweep(run_now=True)["emails"] == 0  # not before the back-off has passed
+    OutgoingEmail.objects.filter(pk=email.pk).update(available_at=timezone.now())
+    assert sweep.sweep(run_now=True)["emails"] == 1
     assert len(attempts) == 2 and len(mail.outbox) == 1
+    assert mail.outbox[0].extra_headers["Message-ID"] == sending.message_id_header(email)
+    letter.refresh_from_db()
     assert letter.email_sent_at is not None
+    email.refresh_from_db()
+    assert email.status == EmailStatus.SENT and email.attempts == 2

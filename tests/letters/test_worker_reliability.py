@@ -59,7 +59,7 @@ class LetterWorkers:
         env = worker_environment(
             database=self.database, broker_url=self.broker_url, queue=self.queue,
             storage_root=self.storage_root, LETTER_RENDER_LEASE_SECONDS=str(LEASE_SECONDS),
-            LETTER_MAX_AUTO_RETRIES="0", **faults,
+            LETTER_MAX_AUTO_RETRIES="0", **{"PORTAL_CATCH_UP_ON_CONNECT": "0", **faults},
         )
         worker = WorkerProcess(f"{name}-{len(self.started)}", env, self.storage_root).start()
         self.started.append(worker)
@@ -226,6 +226,21 @@ def test_recording_the_last_condition_while_redis_is_down_still_issues_the_lette
     letter.refresh_from_db()
     assert letter.attempts == 1
     assert LetterEvent.objects.filter(letter=letter, event="issued").count() == 1
+
+
+def test_a_worker_that_connects_catches_up_on_what_was_queued_while_the_broker_was_away(
+        letter_workers, new_ready_newcomer):
+    newcomer = new_ready_newcomer(bsn="111222333", registered=False)
+    with publishing_to(app, f"redis://127.0.0.1:{_closed_port()}/0", letter_workers.queue):
+        case.record_registration(newcomer, municipality=utrecht(), street="Lange Nieuwstraat", house_number="3",
+                                 postcode="3512 PH", town="Utrecht", registered_on=REGISTERED_ON)
+    letter = Letter.objects.get()
+    assert letter.status == LetterStatus.QUEUED
+
+    # No sweep here, and the queued grace period (30 s) has not passed: the worker's catch-up
+    # on connecting hands the letter out.
+    letter_workers.start("w1", PORTAL_CATCH_UP_ON_CONNECT="1").wait_ready()
+    wait_until(lambda: issued_count() == 1, timeout=30, message="the letter")
 
 
 def test_a_letter_that_fails_to_render_is_retried_later_and_blocks_no_other(

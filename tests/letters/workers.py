@@ -9,7 +9,8 @@ environment variables so that one harness serves every scenario:
 - ``LETTER_TEST_SLOW_SURNAME``: rendering that person's letter takes a few seconds, long enough
   to kill the worker in the middle of it;
 - ``LETTER_TEST_BROKEN_SURNAME`` with ``LETTER_TEST_BREAK_FLAG`` (a file): while the file
-  exists, rendering that person's letter fails, as a broken template or font would.
+  exists, rendering that person's letter fails, as a broken template or font would;
+- ``LETTER_TEST_SMTP_PORT``: e-mail goes over SMTP to the test's server on that port.
 
 Both faults wrap the real renderer; everything else (database, broker, tasks) is the real thing.
 """
@@ -209,11 +210,27 @@ def _on_pool_child_start(**_kwargs) -> None:
     _install_faults()
 
 
+def _send_mail_to_the_test_server() -> None:
+    """With LETTER_TEST_SMTP_PORT, mail goes over SMTP to the test's server on the loopback
+    interface (the test settings keep it in memory otherwise)."""
+    port = os.environ.get("LETTER_TEST_SMTP_PORT")
+    if not port:
+        return
+    from django.conf import settings
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", int(port)
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
 def main(argv: list[str]) -> None:
     _die_with_parent()
     from celery.signals import worker_process_init
 
     from portal.celery import app
+
+    _send_mail_to_the_test_server()
 
     app.conf.task_default_queue = os.environ["LETTER_TEST_QUEUE"]
     worker_process_init.connect(_on_pool_child_start, weak=False)
@@ -222,3 +239,54 @@ def main(argv: list[str]) -> None:
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+
+
+# --- A Redis of the test's own, to stop and start -------------------------------------------------
+
+
+class RedisServer:
+    """A `redis-server` on a free local port, append-only like production's (queued messages
+    survive a restart), that a test may kill and start again on the same port and data."""
+
+    def __init__(self, data_dir: Path, port: int | None = None):
+        self.data_dir = data_dir
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.port = port or free_port(6390)
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> RedisServer:
+        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
+                   "--appendonly", "yes", "--save", "", "--protected-mode", "no"]
+        with open(self.data_dir / "redis.log", "ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        wait_until(lambda: redis_reachable(self.url), 10, message=f"redis on port {self.port}")
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL, as a crashed or OOM-killed Redis goes; what was written is in the append-only file."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def restart(self, down_seconds: float) -> None:
+        self.kill()
+        time.sleep(down_seconds)
+        self.start()
+
+
+def free_port(start: int) -> int:
+    """The first port from `start` nobody listens on."""
+    import socket
+
+    for port in range(start, start + 200):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {start}")

@@ -93,13 +93,13 @@ def test_sweep_runs_what_they_found_and_task_failures(scrape, settings):
 def test_a_failing_task_is_counted_by_the_signal(scrape, settings):
     settings.METRICS_REDIS_URL = ""
     metrics._local_counters.clear()
-    from letters.tasks import notify_letter_issued
+    from letters.tasks import issue_letter
 
-    result = notify_letter_issued.apply(args=[None], throw=False)  # no such letter: it raises
+    result = issue_letter.apply(args=[None], throw=False)  # no such letter: it raises
     assert result.failed() or result.state == "RETRY"
     text = scrape()
-    failures = 'portal_celery_task_failures_total{task="letters.tasks.notify_letter_issued"}'
-    retries = 'portal_celery_task_retries_total{task="letters.tasks.notify_letter_issued"}'
+    failures = 'portal_celery_task_failures_total{task="letters.tasks.issue_letter"}'
+    retries = 'portal_celery_task_retries_total{task="letters.tasks.issue_letter"}'
     assert (failures in text and value(text, failures) >= 1) or value(text, retries) >= 1
 
 

@@ -20,5 +20,5 @@ class Command(BaseCommand):
         counts = sweep.sweep(run_now=True, batch_size=batch_size, log=log)
         self.stdout.write(f"{counts['requested']} ready people without a letter: letter requested")
         self.stdout.write(f"{counts['dispatched']} unfinished letters taken up")
-        self.stdout.write(f"{counts['invitation_emails']} intake invitation e-mails sent again")
+        self.stdout.write(f"{counts['emails']} e-mails sent")
         self.stdout.write(self.style.SUCCESS(f"{counts['issued']} letters issued"))
