@@ -259,12 +259,21 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def start(self) -> RedisServer:
-        command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
-                   "--appendonly", "yes", "--save", "", "--protected-mode", "no"]
-        with open(self.data_dir / "redis.log", "ab") as log:
-            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(lambda: redis_reachable(self.url), 10, message=f"redis on port {self.port}")
-        return self
+        for _ in range(5):
+            command = ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
+                       "--appendonly", "yes", "--save", "", "--protected-mode", "no"]
+            with open(self.data_dir / "redis.log", "ab") as log:
+                self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
+                                                start_new_session=True)
+            wait_until(lambda: redis_reachable(self.url) or self.process.poll() is not None, 10,
+                       message=f"redis on port {self.port}")
+            time.sleep(0.2)
+            if self.process.poll() is None and redis_reachable(self.url):
+                return self
+            # Another test's Redis took the port between our probe and our start: another port.
+            self.process.wait(timeout=10)
+            self.port = free_port(6390)
+        raise RuntimeError("could not start redis-server")
 
     def kill(self) -> None:
         """SIGKILL, as a crashed or OOM-killed Redis goes; what was written is in the append-only file."""
@@ -279,10 +288,12 @@ class RedisServer:
 
 
 def free_port(start: int) -> int:
-    """The first port from `start` nobody listens on."""
+    """A port from `start` on that nobody listens on, picked at random so that tests running
+    at the same time rarely pick the same one."""
+    import random
     import socket
 
-    for port in range(start, start + 200):
+    for port in random.SystemRandom().sample(range(start, start + 400), 400):
         with socket.socket() as probe:
             try:
                 probe.bind(("127.0.0.1", port))
