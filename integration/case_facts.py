@@ -6,7 +6,10 @@ statuses costs one query too (`statuses_for`). Plain ORM: annotations with a JSO
 
 One person's query (`load`, used by every write to a case and twice for every letter issued) is
 compiled once per process and database: building and compiling its five JSON subqueries costs
-Django several times what PostgreSQL needs to run them.
+Django several times what PostgreSQL needs to run them. That shortcut goes through Django's
+query compiler, which is not a public API; the plain ORM path (`load_plain`) stays beside it,
+a test checks that both read the same facts for every demo persona, and the setting
+CASE_FACTS_COMPILED_QUERY=False switches to the plain path should a Django upgrade break it.
 """
 
 from __future__ import annotations
@@ -167,7 +170,19 @@ def _compiled_load(alias: str) -> tuple[str, tuple, int, tuple[str, ...]]:
 
 
 def load(newcomer_id: int, using: str = "default") -> Newcomer:
-    """The newcomer with the facts of their case (one query, compiled once: `_compiled_load`)."""
+    """The newcomer with the facts of their case (one query)."""
+    if not settings.CASE_FACTS_COMPILED_QUERY:
+        return load_plain(newcomer_id, using)
+    return load_compiled(newcomer_id, using)
+
+
+def load_plain(newcomer_id: int, using: str = "default") -> Newcomer:
+    """`load` through the ORM alone."""
+    return with_case_facts(Newcomer.objects.using(using).filter(pk=newcomer_id)).get()
+
+
+def load_compiled(newcomer_id: int, using: str = "default") -> Newcomer:
+    """`load` with the query compiled once (`_compiled_load`)."""
     sql, params, at, json_columns = _compiled_load(using)
     found = list(Newcomer.objects.using(using).raw(sql, (*params[:at], newcomer_id, *params[at + 1:])))
     if not found:

@@ -222,6 +222,11 @@ STORAGES = {
     },
 }
 
+# --- Cases ----------------------------------------------------------------------------------
+# One person's case facts are read with a query compiled once per process (integration.case_facts);
+# False reads them through the plain ORM, should a Django upgrade change the compiler.
+CASE_FACTS_COMPILED_QUERY = env.bool("CASE_FACTS_COMPILED_QUERY", default=True)
+
 # --- E-mail ---------------------------------------------------------------------------------
 if IS_TEST:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
