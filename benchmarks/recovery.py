@@ -116,6 +116,14 @@ def last_issued_at(people):
     return Letter.objects.filter(newcomer__in=people).aggregate(last=Max("issued_at"))["last"]
 
 
+def first_issued_at(people):
+    from django.db.models import Min
+
+    from letters.models import Letter
+
+    return Letter.objects.filter(newcomer__in=people).aggregate(first=Min("issued_at"))["first"]
+
+
 def start(command: list[str], env: dict, log: Path, ready_text: str | None) -> subprocess.Popen:
     with open(log, "wb") as out:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
@@ -215,8 +223,11 @@ def main():
         print(f"  Redis back after {time.monotonic() - went_down:.1f} s")
         wait_all_issued(during, 900)
         recovery = (last_issued_at(during) - back_at).total_seconds()
-        print(f"  last letter issued {recovery:.1f} s after Redis came back "
-              f"(baseline without an outage: {baseline:.1f} s)")
+        first = (first_issued_at(during) - back_at).total_seconds()
+        print(f"  first letter issued {first:.1f} s after Redis came back (the workers reconnected and caught up), "
+              f"the last {recovery:.1f} s after (baseline without an outage: {baseline:.1f} s; "
+              f"draining {len(during)} letters took {recovery - first:.1f} s, "
+              f"{len(during) / max(0.1, recovery - first):.1f} letters/s)")
         workers_alive = sum(process.poll() is None for process in processes[:args.workers])
         print(f"  workers still running: {workers_alive} of {args.workers}")
     finally:
