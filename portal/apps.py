@@ -10,6 +10,7 @@ class PortalConfig(AppConfig):
 
         from . import (
             checks,  # noqa: F401  (registers the system checks)
+            languages,  # noqa: F401  (a language chosen before login becomes the preference)
             sessions,  # noqa: F401  (remembers when each session logged in)
         )
         from .accounts.mfa import require_mfa_for_admin

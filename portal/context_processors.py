@@ -5,6 +5,7 @@ from django.conf import settings
 
 from .accounts.models import Role
 from .accounts.roles import workspace_url
+from .languages import switcher_languages
 
 
 def site(request):
@@ -14,4 +15,5 @@ def site(request):
         "demo_mode": settings.DIGID_MOCK_ENABLED and not settings.IS_PRODUCTION,
         "staff_workspace_url": workspace_url(user) if staff else "",
         "is_staff_user": staff,
+        "switcher_languages": switcher_languages(user),
     }

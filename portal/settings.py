@@ -13,6 +13,7 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import django.conf.locale
 import environ
 from celery.schedules import crontab
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.sessions.AbsoluteSessionLifetimeMiddleware",
     "portal.accounts.middleware.NewcomersOnlyThroughDigiDMiddleware",
+    "portal.languages.AudienceLanguageMiddleware",  # a newcomer's own language; staff nl/en
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -189,7 +191,24 @@ DIGID_MOCK_ENABLED = env.bool("DIGID_MOCK_ENABLED", default=not IS_PRODUCTION)
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "nl"
-LANGUAGES = [("nl", "Nederlands"), ("en", "English"), ("ar", "العربية")]
+# The nine languages DUO publishes in (DOMAIN.md §7), each named in itself. Newcomers choose any
+# of them; staff pages stay Dutch and English (portal.languages).
+LANGUAGES = [
+    ("nl", "Nederlands"), ("en", "English"), ("es", "Español"), ("fa", "فارسی"), ("ti", "ትግርኛ"),
+    ("so", "Soomaali"), ("ar", "العربية"), ("prs", "دری"), ("ps", "پښتو"),
+]
+STAFF_LANGUAGES = ["nl", "en"]
+# Right to left: Arabic, Farsi, Dari and Pashto (Django's default list knows only ar and fa of these).
+LANGUAGES_BIDI = ["ar", "fa", "prs", "ps"]
+# Django's LANG_INFO lacks Tigrinya, Somali, Dari and Pashto; merged into it below so that
+# `get_language_info` (the language switcher, `get_language_info_list`) knows them.
+EXTRA_LANG_INFO = {
+    "ti": {"bidi": False, "code": "ti", "name": "Tigrinya", "name_local": "ትግርኛ"},
+    "so": {"bidi": False, "code": "so", "name": "Somali", "name_local": "Soomaali"},
+    "prs": {"bidi": True, "code": "prs", "name": "Dari", "name_local": "دری"},
+    "ps": {"bidi": True, "code": "ps", "name": "Pashto", "name_local": "پښتو"},
+}
+django.conf.locale.LANG_INFO.update(EXTRA_LANG_INFO)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Dates written out and 24-hour times in every language (portal/formats/).
 FORMAT_MODULE_PATH = ["portal.formats"]

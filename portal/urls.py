@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import health, metrics, pages, views
+from . import health, languages, metrics, pages, views
 from .digid import adapter as digid_adapter
 from .digid import login as digid_login
 from .duo import preview as duo_preview
@@ -30,7 +30,8 @@ urlpatterns = [
     # The DigiD broker's return, before allauth's own pattern for the same path (see the view).
     path("accounts/oidc/<str:provider_id>/login/callback/", digid_adapter.callback, name="digid_callback"),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's set_language, which also stores a logged-in newcomer's choice (portal.languages).
+    path("i18n/setlang/", languages.set_language, name="set_language"),
 ]
 
 # Developer preview of a letter as HTML: answers only while DEBUG is on (see the view).

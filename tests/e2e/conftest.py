@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 AXE_SCRIPT = Path(__file__).parent / "vendor" / "axe-core" / "4.14.1" / "axe.min.js"
@@ -56,9 +57,14 @@ def open_page(browser, live_server):
     """Open a fresh browser context and page at a viewport size and browser language."""
     contexts = []
 
-    def _open(viewport=DESKTOP, locale="nl-NL"):
+    def _open(viewport=DESKTOP, locale="nl-NL", *, chosen=True):
+        """`chosen`: the person also picked the browser's language with the switcher (its cookie),
+        so a newcomer's pages stay in it after logging in instead of their stored preference."""
         context = browser.new_context(viewport=viewport, locale=locale, base_url=live_server.url,
                                       accept_downloads=True)
+        language = locale.split("-")[0].lower()
+        if chosen and language in dict(settings.LANGUAGES):
+            context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context.new_page()

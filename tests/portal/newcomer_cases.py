@@ -106,3 +106,15 @@ def plan(person, *, on: date, route=Route.B1, revision_of: PersonalPlan | None =
                                           written_by=officer())
     services.refresh_case_state(person)  # as the plan service does in its transaction
     return written
+
+
+def client_in(language: str):
+    """A browser in which the person chose `language` with the language switcher (its cookie).
+    A logged-in newcomer's pages follow that choice, or else their stored preferred language;
+    the browser's Accept-Language alone does not decide (portal.languages)."""
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    return client

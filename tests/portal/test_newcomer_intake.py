@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -20,7 +19,7 @@ INTAKE = reverse("newcomer:intake")
 
 
 def intake_page(person, language="en"):
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client = cases.client_in(language)
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     response = client.get(INTAKE)
     assert response.status_code == 200
@@ -75,7 +74,7 @@ def test_intake_page_needs_four_queries_whatever_the_number_of_appointments():
     person = cases.ready(ready_days_ago=30)
     for days in range(1, 6):
         cases.intake(person, on=cases.days_from_now(days))
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
 
     with CaptureQueriesContext(connection) as context:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def client_of(person) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client
 

@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
@@ -32,7 +31,7 @@ def english_date(day: date) -> str:
 
 
 def page_as(person, language="en") -> str:
-    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client = cases.client_in(language)
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     response = client.get(OVERVIEW)
     assert response.status_code == 200
@@ -268,7 +267,7 @@ def test_overview_uses_at_most_six_queries_whatever_the_data_size():
         cases.intake(person, on=cases.days_from_now(days_from_now), status=status)
     first = cases.plan(person, on=cases.days_ago(10))
     cases.plan(person, on=cases.days_ago(2), route=Route.EDUCATION, revision_of=first)
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
 
     with CaptureQueriesContext(connection) as context:
@@ -301,7 +300,7 @@ def _session_expiry(client):
 
 
 def _logged_in_client(person):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client
 
@@ -333,7 +332,7 @@ def test_with_renewal_once_a_minute_the_overview_needs_no_session_write(renewal_
 
 
 def test_an_unknown_session_cookie_creates_no_session(renewal_once_a_minute):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.cookies[django_settings.SESSION_COOKIE_NAME] = "x" * 32
 
     response = client.get(OVERVIEW)

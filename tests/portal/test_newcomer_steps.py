@@ -3,7 +3,6 @@
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
@@ -24,7 +23,7 @@ def english_date(day):
 
 
 def steps_page(person):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client.get(reverse("newcomer:steps")).content.decode()
 
