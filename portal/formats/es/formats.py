@@ -1,7 +1,7 @@
-# Dates written out ("11 <month> 2026") and 24-hour times ("14:00"), as in the other languages.
-DATE_FORMAT = "j F Y"
+# Dates written out the Spanish way ("5 de marzo de 2026") and 24-hour times ("14:00").
+DATE_FORMAT = r"j \d\e F \d\e Y"
 TIME_FORMAT = "H:i"
-DATETIME_FORMAT = "j F Y H:i"
-MONTH_DAY_FORMAT = "j F"
+DATETIME_FORMAT = r"j \d\e F \d\e Y H:i"
+MONTH_DAY_FORMAT = r"j \d\e F"
 SHORT_DATE_FORMAT = "j-n-Y"
 SHORT_DATETIME_FORMAT = "j-n-Y H:i"
