@@ -35,9 +35,8 @@ from django.utils import formats, timezone, translation
 
 from integration.choices import Regime, Route
 from integration.models import IntakeKind
-from integration.plans import current_plan, first_plan, integration_period_of
-from integration.rules import integration_period, period_last_day
 
+from .facts import LetterFacts, LetterFactsError, letter_facts
 from .models import Letter, LetterKind
 
 # Archival PDF: embedded fonts, an sRGB output intent, XMP metadata and text that maps to
@@ -156,40 +155,44 @@ def _address_lines(letter: Letter) -> list[str]:
             registration.postcode_town_line]
 
 
-def _next_step(letter: Letter) -> dict:
+def _facts(letter: Letter) -> LetterFacts:
+    """The facts the letter states (letters.facts, shared with the companion page)."""
+    try:
+        return letter_facts(letter)
+    except LetterFactsError as error:
+        raise LetterRenderingError(str(error)) from None
+
+
+def _next_step(facts: LetterFacts) -> dict:
     """What happens after this letter under the person's act (DOMAIN.md §1, §4, §8).
 
     A WI2013 period runs three years from the start date; a letter never states a deadline that
     has already passed as if it still lay ahead: it says the period ended and what that means.
     """
-    if letter.regime == Regime.WI2021:
+    if facts.regime == Regime.WI2021:
         return {"regime_name": "Wet inburgering 2021"}
-    if letter.regime == Regime.WI2013:
-        last_day = period_last_day(integration_period(Regime.WI2013, letter.start_date, None))
-        return {"regime_name": "Wet inburgering 2013", "period_last_day": dutch_date(last_day),
-                "period_ended": last_day < letter.letter_date}
-    raise LetterRenderingError(f"letter {letter.reference}: no start-date letter under {letter.regime}")
+    return {"regime_name": "Wet inburgering 2013", "period_last_day": dutch_date(facts.period_last_day),
+            "period_ended": facts.period_ended}
 
 
 def start_date_context(letter: Letter) -> dict:
-    if letter.start_date is None or letter.letter_date is None:
-        raise LetterRenderingError(f"letter {letter.reference}: the start date and letter date are not set")
-    corrects = letter.corrects
+    facts = _facts(letter)
     return {
         "letter": letter,
         "sender": settings.LETTER_SENDER,
         "address_lines": _address_lines(letter),
         "reference": letter.reference,
-        "letter_date": dutch_date(letter.letter_date),
-        "letter_date_iso": letter.letter_date.isoformat(),
+        "letter_date": dutch_date(facts.letter_date),
+        "letter_date_iso": facts.letter_date.isoformat(),
         "subject": "Startdatum van uw inburgeringsplicht",
         "salutation_name": letter.newcomer.full_name,
-        "start_date": dutch_date(letter.start_date),
-        "regime": letter.regime,
-        "corrects": corrects and {"reference": corrects.reference,
-                                  "letter_date": dutch_date(corrects.letter_date) if corrects.letter_date else ""},
+        "start_date": dutch_date(facts.start_date),
+        "regime": facts.regime,
+        "corrects": facts.corrects_reference and {
+            "reference": facts.corrects_reference,
+            "letter_date": dutch_date(facts.corrects_letter_date) if facts.corrects_letter_date else ""},
         "objection_address": settings.OBJECTION_ADDRESS,
-        **_next_step(letter),
+        **_next_step(facts),
     }
 
 
@@ -258,17 +261,14 @@ def intake_invitation_context(letter: Letter) -> dict:
 
 
 def period_context(letter: Letter) -> dict:
-    plan, period = first_plan(letter.newcomer), integration_period_of(letter.newcomer)
-    if plan is None or period is None:
-        raise LetterRenderingError(f"letter {letter.reference}: the person has no PIP yet")
-    latest = current_plan(letter.newcomer)
+    facts = _facts(letter)
     return {
         **_common_context(letter, "Uw inburgeringstermijn", settings.LETTER_SENDER),
         "objection_address": settings.OBJECTION_ADDRESS,
-        "pip_date": dutch_date(plan.plan_date),
-        "period_start": dutch_date(period[0]),
-        "period_last_day": dutch_date(period_last_day(period)),
-        "route_name": _ROUTE_NAMES.get(latest.route, latest.get_route_display()),
+        "pip_date": dutch_date(facts.pip_date),
+        "period_start": dutch_date(facts.period_start),
+        "period_last_day": dutch_date(facts.period_last_day),
+        "route_name": _ROUTE_NAMES.get(facts.route, Route(facts.route).label),
     }
 
 

@@ -9,6 +9,7 @@ from integration.case_status import CasePhase, NextAction
 from integration.choices import DecisionReason
 from integration.models import IntakeKind
 from integration.step_texts import action_text, route_text, step_text
+from letters.facts import letter_facts
 from letters.models import Letter
 from letters.selectors import issued_letter_for, issued_letters_for
 
@@ -63,6 +64,27 @@ def letter_download(request, newcomer_id, public_id):
     # The file name carries the reference, never a BSN or a name.
     return FileResponse(letter.pdf.open("rb"), as_attachment=True, filename=f"{letter.reference}.pdf",
                         content_type="application/pdf")
+
+
+@never_cache
+@newcomer_required
+def letter_companion(request, newcomer_id, public_id):
+    """What the letter says, in the person's language, next to the Dutch PDF: the same facts
+    (letters.facts), in plain words. The letter itself stays Dutch: it is the legal text."""
+    try:
+        letter = issued_letter_for(newcomer_id, public_id)
+    except Letter.DoesNotExist:
+        raise Http404 from None
+    facts = letter_facts(letter)
+    return render(request, "portal/newcomer/letter_companion.html", {
+        "letter": letter,
+        "facts": facts,
+        "route_name": route_text(facts.route).title if facts.route else "",
+        "appointment_kind": IntakeKind(facts.appointment_kind).label if facts.appointment_kind else "",
+        "objection_address": settings.OBJECTION_ADDRESS,
+        "duo_phone": settings.LETTER_SENDER["phone"],
+        "show_intake_nav": has_appointments(newcomer_id),
+    })
 
 
 @never_cache

@@ -9,9 +9,21 @@ import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 register = template.Library()
+
+
+@register.filter
+def day(value):
+    """A date written out in the page's language, machine-readable and isolated from the text
+    around it: `<bdi><time datetime="2026-03-05">5 maart 2026</time></bdi>`."""
+    if not isinstance(value, datetime.date):
+        return ""
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return format_html('<bdi><time datetime="{}">{}</time></bdi>', value.isoformat(), date_format(value, "DATE_FORMAT"))
 
 
 @register.simple_tag

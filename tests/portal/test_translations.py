@@ -28,13 +28,15 @@ TRANSLATED = [code for code, _name in settings.LANGUAGES if code != "en"]  # Eng
 # The six languages added together (Arabic came earlier, with its own review note).
 MACHINE_ASSISTED = ["es", "fa", "ti", "so", "prs", "ps"]
 
-# What a newcomer sees: the public pages, the DigiD mock and no-record pages, their own pages,
-# the error pages, the frame (header, switcher, session warning, footer), the form errors they
-# can meet, and the texts of their situation and steps.
+# What a newcomer sees: the public pages, the DigiD mock and no-record pages, their own pages
+# (with the companion page of each letter), the error pages, the frame (header, switcher,
+# session warning, footer), the form errors they can meet, the texts of their situation and
+# steps, and the e-mails they receive.
 SCOPE_TEMPLATES = [
     "templates/base.html", "templates/400.html", "templates/403.html", "templates/404.html",
     "templates/500.html", "templates/_error_body.html", "templates/_messages.html", "templates/forms/*.html",
-    "templates/portal/digid/*.html", "templates/portal/newcomer/*.html",
+    "templates/portal/*.html", "templates/portal/about/*.html", "templates/portal/digid/*.html",
+    "templates/portal/newcomer/*.html", "letters/templates/letters/email/*.txt",
 ]
 SCOPE_PYTHON = [
     "integration/case_status.py", "integration/step_texts.py", "integration/choices.py",
