@@ -466,7 +466,7 @@ def test_scenario(scenario, staff_client):
 
 def check_pages(person, status, staff_client):
     """What the overview, the steps page, the DUO person page and the letter say."""
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")  # the person chose English with the switcher
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     overview = client.get(reverse("newcomer:overview")).content.decode()
     steps = client.get(reverse("newcomer:steps")).content.decode()
@@ -574,7 +574,7 @@ def test_a_correction_letter_refers_to_the_old_one_which_stays_visible_and_marke
     with new.pdf.open("rb") as handle:
         text = re.sub(r"\s+", " ", PdfReader(io.BytesIO(handle.read())).pages[0].extract_text())
     assert f"Deze brief vervangt onze brief met kenmerk {old.reference}" in text
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")  # the person chose English with the switcher
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     letters = client.get(reverse("newcomer:letters")).content.decode()
     assert f'This letter replaces letter <bdi dir="ltr">{old.reference}</bdi>' in letters
