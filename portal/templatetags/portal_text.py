@@ -6,6 +6,7 @@ words around it. Filters rather than markup in the message, so translators see t
 """
 
 from django import template
+from django.utils import translation
 from django.utils.html import format_html
 
 register = template.Library()
@@ -15,6 +16,16 @@ register = template.Library()
 def ltr(value):
     """Numbers, times, codes: always left to right."""
     return format_html('<bdi dir="ltr">{}</bdi>', value)
+
+
+@register.filter
+def bidi(value):
+    """Dates and numbers from the data inside a translated sentence: isolated in a right-to-left
+    page, where the bidi algorithm would otherwise reorder them with the words around them; in
+    a left-to-right page (Dutch, English, ...) the text stays as it is."""
+    if not translation.get_language_bidi():
+        return value
+    return format_html("<bdi>{}</bdi>", value)
 
 
 @register.filter

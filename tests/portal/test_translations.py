@@ -144,3 +144,25 @@ def test_translations_keep_the_placeholders_and_markup(language):
         if sorted(MARKUP.findall(source)) != sorted(MARKUP.findall(value)):
             broken.append((source, value))
     assert not broken, f"{language}: {broken[:3]}"
+
+
+# No tofu: the fonts the pages use for Ethiopic and Arabic script (static/fonts/, @font-face in
+# portal.css) have a glyph for every character of those scripts in the catalogues.
+SCRIPT_FONTS = {
+    "ti": ("NotoSansEthiopic-Regular.woff2", lambda c: 0x1200 <= ord(c) <= 0x139F or 0x2D80 <= ord(c) <= 0x2DDF),
+    **{language: ("NotoSansArabic-Regular.woff2", lambda c: 0x0600 <= ord(c) <= 0x06FF or 0xFB50 <= ord(c) <= 0xFEFF)
+       for language in ("ar", "fa", "prs", "ps")},
+}
+
+
+@pytest.mark.parametrize("language", sorted(SCRIPT_FONTS))
+def test_the_vendored_font_has_a_glyph_for_every_character_of_the_translation(language):
+    from fontTools.ttLib import TTFont
+
+    font_file, in_script = SCRIPT_FONTS[language]
+    cmap = TTFont(ROOT / "static" / "fonts" / font_file).getBestCmap()
+    text = "".join(value if isinstance(value, str) else "" for value in fresh_catalog(language).values())
+    characters = {c for c in text if in_script(c)}
+    assert len(characters) > 20, "the catalogue has text in that script"
+    missing = sorted(c for c in characters if ord(c) not in cmap)
+    assert not missing, f"{font_file} lacks {''.join(missing)!r}"
