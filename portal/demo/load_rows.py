@@ -35,7 +35,7 @@ from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
 MIRROR_COLUMNS = (
     "conditions_met_on", "ready_on", "letter_clock_on", "start_letter_issued_on", "start_letter_owed",
     "obligation_start_on", "obligation_number", "case_regime", "case_phase", "start_letter_needs_correction",
-    "current_municipality_id", "municipal_stage", "pip_due_on", "case_review_on",
+    "current_municipality_id", "municipal_stage", "pip_due_on", "case_review_on", "fulfilled_on", "period_last_day",
 )
 # What the issued start-date letter stated, as the letters app records it when it issues one.
 ISSUED_LETTER_COLUMNS = (
