@@ -29,7 +29,7 @@ from integration.case_status import CaseStatus
 from integration.models import IntakeStatus, Newcomer
 from integration.services import refresh_case_state
 
-from . import outbox, rendering
+from . import outbox, rendering, route_letters
 from .models import EmailKind, Letter, LetterKind, LetterStatus
 from .requests import cancel_letter, record_event
 from .storage import letter_storage
@@ -61,7 +61,7 @@ def _not_ready_reason(letter: Letter) -> str | None:
         return None if still_planned else "the appointment was cancelled or moved before issuance"
     if letter.kind == LetterKind.START_DATE and letter.corrects_id is None and letter.newcomer.ready_on is None:
         return NO_LONGER_READY
-    return None
+    return route_letters.not_due_reason(letter)
 
 
 def _start_letter_status(letter: Letter) -> tuple[str | None, CaseStatus | None]:

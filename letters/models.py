@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from integration.choices import Regime
 from integration.guards import refusal
-from integration.models import IntakeAppointment, Newcomer
+from integration.models import ExtensionRequest, IntakeAppointment, Newcomer
 
 from .storage import letter_storage
 
@@ -28,18 +28,31 @@ class LetterKind(models.TextChoices):
     START_DATE = "START_DATE", _("start-date letter")
     INTAKE_INVITATION = "INTAKE_INVITATION", _("invitation to the brede intake")
     PERIOD = "PERIOD", _("integration period letter")
+    FULFILMENT = "FULFILMENT", _("letter: integration obligation fulfilled")
+    EXTENSION_DECISION = "EXTENSION_DECISION", _("decision on a request for more time")
+    REMINDER = "REMINDER", _("reminder: 6 months before the end of the period")
+    PERIOD_ENDED = "PERIOD_ENDED", _("notice: the integration period has ended")
+
+
+# Letters about one period end (its last day, moved by an extension): once per period end, so
+# an extension re-arms the reminder.
+PERIOD_END_KINDS = (LetterKind.REMINDER, LetterKind.PERIOD_ENDED)
 
 
 # What an issued letter said and how it was made: never changed once issued (DOMAIN.md §3; a
 # correction is a new letter). Every field of Letter is in one of these two lists (a test checks).
 FROZEN_ONCE_ISSUED = (
     "id", "public_id", "kind", "newcomer", "obligation_number", "regime", "reference", "status", "intake",
-    "corrects", "start_date", "letter_date", "attempts", "last_error", "cancel_reason", "pdf", "sha256",
-    "page_count", "queued_at", "rendering_started_at", "issued_at",
+    "corrects", "start_date", "letter_date", "extension", "period_end", "attempts", "last_error", "cancel_reason",
+    "pdf", "sha256", "page_count", "queued_at", "rendering_started_at", "issued_at",
 )
 MAY_CHANGE_AFTER_ISSUE = ("email_sent_at", "updated_at")
 
-KIND_REFERENCE_CODE = {LetterKind.START_DATE: "SD", LetterKind.INTAKE_INVITATION: "IU", LetterKind.PERIOD: "IT"}
+KIND_REFERENCE_CODE = {
+    LetterKind.START_DATE: "SD", LetterKind.INTAKE_INVITATION: "IU", LetterKind.PERIOD: "IT",
+    LetterKind.FULFILMENT: "VO", LetterKind.EXTENSION_DECISION: "VL", LetterKind.REMINDER: "HR",
+    LetterKind.PERIOD_ENDED: "TV",
+}
 
 
 class LetterStatus(models.TextChoices):
@@ -84,6 +97,11 @@ class Letter(models.Model):
                                help_text=_("The appointment an invitation letter is about."))
     corrects = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True,
                                  related_name="corrections", verbose_name=_("corrects letter"))
+    extension = models.ForeignKey(ExtensionRequest, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="letters", verbose_name=_("extension request"),
+                                  help_text=_("The request a decision letter is about."))
+    # The period's last day a reminder or an ended-period notice is about.
+    period_end = models.DateField(_("last day of the period"), null=True, blank=True)
     # The facts printed in the letter, fixed at issuance.
     start_date = models.DateField(_("start date of the obligation"), null=True, blank=True)
     letter_date = models.DateField(_("letter date"), null=True, blank=True)
@@ -140,6 +158,33 @@ class Letter(models.Model):
                 fields=["newcomer", "kind"],
                 condition=Q(kind=LetterKind.PERIOD, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
                 name="letter_one_period_letter_per_person",
+            ),
+            # One fulfilment letter per obligation, one decision letter per request, one reminder
+            # and one ended-period notice per period end (DOMAIN.md §4-§5).
+            models.UniqueConstraint(
+                fields=["newcomer", "kind", "obligation_number"],
+                condition=Q(kind=LetterKind.FULFILMENT, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_fulfilment_letter_per_obligation",
+            ),
+            models.UniqueConstraint(
+                fields=["extension"],
+                condition=Q(kind=LetterKind.EXTENSION_DECISION, corrects__isnull=True)
+                & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_decision_letter_per_request",
+            ),
+            models.UniqueConstraint(
+                fields=["newcomer", "kind", "period_end"],
+                condition=Q(kind__in=PERIOD_END_KINDS, corrects__isnull=True) & ~Q(status=LetterStatus.CANCELLED),
+                name="letter_one_per_period_end",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=LetterKind.EXTENSION_DECISION, extension__isnull=False)
+                | (~Q(kind=LetterKind.EXTENSION_DECISION) & Q(extension__isnull=True)),
+                name="letter_decision_has_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=PERIOD_END_KINDS) | Q(period_end__isnull=False),
+                name="letter_period_end_given",
             ),
             models.CheckConstraint(
                 condition=Q(kind=LetterKind.INTAKE_INVITATION, intake__isnull=False)

@@ -33,6 +33,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 
+from integration import case_facts
 from integration.choices import Regime, Route
 from integration.models import IntakeKind
 
@@ -272,10 +273,70 @@ def period_context(letter: Letter) -> dict:
     }
 
 
+# --- The route to the finish (DOMAIN.md §4-§5) ---------------------------------------------------
+
+# What the person completes, as a letter names it (letters are in Dutch, DOMAIN.md §6).
+_COMPONENT_NAMES = {
+    "reading": "lezen", "listening": "luisteren", "writing": "schrijven", "speaking": "spreken",
+    "knm": "kennis van de Nederlandse maatschappij (KNM)", "course_diploma": "het diploma van het schakeltraject",
+    "final_interview": "het eindgesprek", "pvt": "het participatieverklaringstraject (PVT)",
+    "map": "de module arbeidsmarkt en participatie (MAP)", "ona": "oriëntatie op de Nederlandse arbeidsmarkt (ONA)",
+}
+_REGIME_NAMES = {Regime.WI2013: "Wet inburgering 2013", Regime.WI2021: "Wet inburgering 2021"}
+_EXTENSION_REASONS = {
+    "no_fault": "vertraging die niet aan u ligt", "childbirth": "zwangerschap of bevalling",
+    "illness": "ziekte", "substantial_effort": "u hebt zich aantoonbaar ingespannen",
+}
+
+
+def _route_context(letter: Letter, subject: str) -> tuple[dict, object]:
+    status = case_facts.status_for(letter.newcomer_id, letter.letter_date)
+    return {
+        **_common_context(letter, subject, settings.LETTER_SENDER),
+        "objection_address": settings.OBJECTION_ADDRESS,
+        "regime_name": _REGIME_NAMES.get(letter.regime, letter.regime),
+    }, status
+
+
+def fulfilment_context(letter: Letter) -> dict:
+    context, status = _route_context(letter, "U hebt voldaan aan uw inburgeringsplicht")
+    if status.fulfilled_on is None:
+        raise LetterRenderingError(f"letter {letter.reference}: the obligation is not fulfilled")
+    return {**context, "fulfilled_on": dutch_date(status.fulfilled_on),
+            "met": [_COMPONENT_NAMES.get(c.component, c.component) for c in status.component_results if c.met]}
+
+
+def extension_decision_context(letter: Letter) -> dict:
+    request = letter.extension
+    context, _status = _route_context(letter, "Besluit op uw aanvraag om verlenging")
+    return {**context, "granted": request.status == "granted",
+            "requested_on": dutch_date(request.requested_on),
+            "reason": _EXTENSION_REASONS.get(request.reason, request.reason),
+            "old_last_day": dutch_date(request.period_last_day),
+            "new_last_day": dutch_date(request.new_last_day) if request.new_last_day else "",
+            "refusal_reason": request.refusal_reason}
+
+
+def reminder_context(letter: Letter) -> dict:
+    context, status = _route_context(letter, "Herinnering: uw inburgeringstermijn eindigt over 6 maanden")
+    return {**context, "period_last_day": dutch_date(letter.period_end),
+            "open": [_COMPONENT_NAMES.get(c, c) for c in status.open_requirements]}
+
+
+def period_ended_context(letter: Letter) -> dict:
+    context, status = _route_context(letter, "Uw inburgeringstermijn is voorbij")
+    return {**context, "period_last_day": dutch_date(letter.period_end),
+            "open": [_COMPONENT_NAMES.get(c, c) for c in status.open_requirements]}
+
+
 _LAYOUTS = {
     LetterKind.START_DATE: ("letters/start_date.html", start_date_context),
     LetterKind.INTAKE_INVITATION: ("letters/intake_invitation.html", intake_invitation_context),
     LetterKind.PERIOD: ("letters/period.html", period_context),
+    LetterKind.FULFILMENT: ("letters/fulfilment.html", fulfilment_context),
+    LetterKind.EXTENSION_DECISION: ("letters/extension_decision.html", extension_decision_context),
+    LetterKind.REMINDER: ("letters/reminder.html", reminder_context),
+    LetterKind.PERIOD_ENDED: ("letters/period_ended.html", period_ended_context),
 }
 
 

@@ -9,8 +9,9 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from integration import extensions, results
 from integration import services as integration
-from integration.models import Newcomer
+from integration.models import ExtensionRequest, Newcomer
 from letters.issuing import IssueOutcome, issue_letter
 from letters.models import Letter, LetterKind, LetterStatus
 from letters.requests import request_correction
@@ -80,3 +81,37 @@ def correct_start_letter(actor, public_id, *, why):
         audit(actor, AuditAction.ACTION, "correction of the start-date letter", newcomer=newcomer, why=why[:500],
               letter=correction.reference, corrects=correction.corrects.reference)
     return correction
+
+
+def record_result(actor, public_id, *, component, taken_on, outcome, note=""):
+    """A result recorded by DUO staff; the last requirement met fulfils the obligation."""
+    with transaction.atomic():
+        newcomer = get_object_or_404(Newcomer, public_id=public_id)
+        result = results.record_result(newcomer, component=component, taken_on=taken_on, outcome=outcome,
+                                       note=note, recorded_by=actor)
+        audit(actor, AuditAction.CREATE, "result recorded", newcomer=newcomer, result=result.pk,
+              component=component, outcome=outcome, taken_on=taken_on.isoformat())
+    return result
+
+
+def decide_extension(actor, request_id, *, granted, new_last_day=None, refusal_reason=""):
+    """DUO's decision on a request for more time; the decision letter follows after commit."""
+    with transaction.atomic():
+        request = get_object_or_404(ExtensionRequest.objects.select_related("newcomer"), public_id=request_id)
+        decided = extensions.decide_extension(request, granted=granted, new_last_day=new_last_day,
+                                              refusal_reason=refusal_reason, decided_by=actor)
+        audit(actor, AuditAction.CHANGE, "extension request decided", newcomer=request.newcomer,
+              why=refusal_reason[:500], request=decided.pk, status=decided.status,
+              new_last_day=new_last_day.isoformat() if new_last_day else "")
+    return decided
+
+
+def import_results(actor, text: str, *, filename: str = ""):
+    """The exam system's CSV; all-or-nothing (see `integration.results.import_results`). One audit
+    record says who imported what; the report never holds a BSN."""
+    with transaction.atomic():
+        report = results.import_results(text, imported_by=actor)
+        audit(actor, AuditAction.CREATE if report.ok else AuditAction.ACTION, "results imported",
+              file=filename[:200], imported=report.imported, already_imported=report.already_imported,
+              refused=len(report.refused), people=report.people)
+    return report

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from integration import rules
-from integration.choices import DecisionReason, Outcome, Regime
+from integration.choices import Component, DecisionReason, ExtensionReason, Outcome, Regime, ResultOutcome
 from integration.models import Municipality
 from portal.forms import PortalFormMixin
 
@@ -111,3 +111,46 @@ class BsnExportForm(PortalFormMixin, forms.Form):
     """An administrator asking for the BSN column must say why; the reason goes in the audit."""
 
     why = forms.CharField(max_length=500)
+
+
+class ResultForm(ConfirmForm):
+    """A result recorded by hand (an exam the exam system did not report, a module, an exemption)."""
+
+    component = forms.ChoiceField(label=_("Exam or module"), choices=Component.choices)
+    taken_on = forms.DateField(label=_("Date of the exam or decision"), widget=forms.DateInput(attrs={"type": "date"}))
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ResultOutcome.choices)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    field_order = ["component", "taken_on", "outcome", "note", "confirm"]
+
+
+class ExtensionDecisionForm(ConfirmForm):
+    GRANT, REFUSE = "grant", "refuse"
+    decision = forms.ChoiceField(label=_("Decision"), widget=forms.RadioSelect, choices=[
+        (GRANT, _("grant: the period ends later")), (REFUSE, _("refuse"))])
+    new_last_day = forms.DateField(label=_("New last day of the period (when granted)"), required=False,
+                                   widget=forms.DateInput(attrs={"type": "date"}))
+    refusal_reason = forms.CharField(label=_("Why the request is refused (when refused; quoted in the letter)"),
+                                     required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+    field_order = ["decision", "new_last_day", "refusal_reason", "confirm"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == self.GRANT and not data.get("new_last_day"):
+            self.add_error("new_last_day", _("Give the new last day of the period."))
+        if data.get("decision") == self.REFUSE and not (data.get("refusal_reason") or "").strip():
+            self.add_error("refusal_reason", _("Say why the request is refused."))
+        return data
+
+
+class ExtensionFilterForm(PortalFormMixin, forms.Form):
+    reason = forms.ChoiceField(label=_("Reason"), required=False, choices=[("", _("all")), *ExtensionReason.choices])
+
+
+class ResultImportForm(ConfirmForm):
+    file = forms.FileField(label=_("CSV file from the exam system"),
+                           help_text=_("Columns: result_id, bsn, component, date (YYYY-MM-DD), outcome "
+                                       "(passed, not_passed or exempted). UTF-8."))
+
+    field_order = ["file", "confirm"]

@@ -44,6 +44,7 @@ class PersonCase:
     decisions: list
     contacts: list
     letters: list
+    extension_requests: list = field(default_factory=list)
     timeline: list[TimelineEntry] = field(default_factory=list)
 
     # The dates the page shows, all from the case status (DUO's list counts the same way).
@@ -83,6 +84,7 @@ def person_case(public_id, today: date | None = None) -> PersonCase:
         public_id=public_id,
     )
     letters = list(Letter.objects.filter(newcomer=newcomer).select_related("corrects").order_by("-queued_at", "-pk"))
+    extension_requests = list(newcomer.extension_requests.order_by("-requested_on", "-pk"))
     case = PersonCase(
         newcomer=newcomer,
         status=status_of_loaded(newcomer, today or timezone.localdate()),
@@ -91,6 +93,7 @@ def person_case(public_id, today: date | None = None) -> PersonCase:
         decisions=list(newcomer.decisions.all()),
         contacts=list(newcomer.contacts.all()),
         letters=letters,
+        extension_requests=extension_requests,
     )
     case.timeline = _timeline(case)
     return case

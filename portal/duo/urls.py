@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import route_views, views
 
 app_name = "duo"
 urlpatterns = [
@@ -13,4 +13,9 @@ urlpatterns = [
     path("personen/<uuid:public_id>/contact/", views.record_contact, name="record_contact"),
     path("personen/<uuid:public_id>/besluit/", views.change_decision, name="change_decision"),
     path("personen/<uuid:public_id>/brief-corrigeren/", views.correct_letter, name="correct_letter"),
+    path("personen/<uuid:public_id>/resultaat/", route_views.record_result, name="record_result"),
+    path("verlengingen/", route_views.extension_list, name="extension_list"),
+    path("verlengingen/<uuid:request_id>/", route_views.extension_detail, name="extension"),
+    path("verlengingen/<uuid:request_id>/bijlage/", route_views.extension_attachment, name="extension_attachment"),
+    path("resultaten-inlezen/", route_views.import_results, name="import_results"),
 ]

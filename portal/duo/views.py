@@ -20,7 +20,7 @@ from portal.audit.services import audit
 
 from . import actions, selectors
 from .export import csv_rows
-from .forms import BsnExportForm, ContactForm, CorrectionForm, DecisionForm, OverdueFilterForm, RetryForm
+from .forms import BsnExportForm, ContactForm, CorrectionForm, DecisionForm, OverdueFilterForm, ResultForm, RetryForm
 from .permissions import duo_staff_required
 from .person import person_case
 
@@ -101,6 +101,8 @@ def _render_person(request, public_id, *, forms=None, status=200):
                                                             auto_id="contact_%s"),
         "decision_form": forms.get("decision") or DecisionForm(auto_id="decision_%s"),
         "correction_form": forms.get("correction") or CorrectionForm(auto_id="correction_%s"),
+        "result_form": forms.get("result") or ResultForm(initial={"taken_on": timezone.localdate()},
+                                                         auto_id="result_%s"),
     }, status=status)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import extension_views, views
 
 app_name = "newcomer"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("brieven/<uuid:public_id>/", views.letter_download, name="letter_download"),
     path("brieven/<uuid:public_id>/uitleg/", views.letter_companion, name="letter_companion"),
     path("stappen/", views.steps, name="steps"),
+    path("meer-tijd/", extension_views.extension, name="extension"),
     path("intake/", views.intake, name="intake"),
     path("intake/<uuid:public_id>/agenda.ics", views.intake_calendar, name="intake_calendar"),
 ]

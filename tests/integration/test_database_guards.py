@@ -161,6 +161,18 @@ GUARD_CASES = {
         for _ in range(2)],
     "letter_one_period_letter_per_person": lambda w: [Letter.objects.create(
         kind=LetterKind.PERIOD, newcomer=w.person, regime=w.letter.regime) for _ in range(2)],
+    "letter_one_fulfilment_letter_per_obligation": lambda w: [Letter.objects.create(
+        kind=LetterKind.FULFILMENT, newcomer=w.person, regime=w.letter.regime) for _ in range(2)],
+    "letter_one_decision_letter_per_request": lambda w: [Letter.objects.create(
+        kind=LetterKind.EXTENSION_DECISION, newcomer=w.person, regime=w.letter.regime, extension=request)
+        for request in [w.extension()] * 2],
+    "letter_one_per_period_end": lambda w: [Letter.objects.create(
+        kind=LetterKind.REMINDER, newcomer=w.person, regime=w.letter.regime, period_end=cases.days_from_now(90))
+        for _ in range(2)],
+    "letter_decision_has_request": lambda w: Letter.objects.create(
+        kind=LetterKind.EXTENSION_DECISION, newcomer=w.person, regime=w.letter.regime),
+    "letter_period_end_given": lambda w: Letter.objects.create(
+        kind=LetterKind.PERIOD_ENDED, newcomer=w.person, regime=w.letter.regime),
     "letter_invitation_has_appointment": lambda w: Letter.objects.create(
         kind=LetterKind.INTAKE_INVITATION, newcomer=w.person, regime=w.letter.regime),
     "letter_status_valid": lambda w: Letter.objects.create(kind=LetterKind.PERIOD, newcomer=cases.ready("Yonas"),
