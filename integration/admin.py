@@ -78,7 +78,7 @@ def case_state_conditions(today):
     overdue_before = rules.overdue_cutoff(today)
     return [
         (CaseStateLabel.ISSUED, Q(case_phase__in=(CasePhase.INTAKE, CasePhase.PERIOD_RUNNING,
-                                                  CasePhase.PERIOD_ENDED))),
+                                                  CasePhase.PERIOD_ENDED, CasePhase.FULFILLED))),
         (CaseStateLabel.NOT_DUE, Q(case_phase__in=(CasePhase.OLD_RULES, CasePhase.NOT_OBLIGED, CasePhase.VOLUNTARY))),
         (CaseStateLabel.WAITING, Q(case_phase=CasePhase.WAITING)),
         (CaseStateLabel.ASSESSING, Q(case_phase=CasePhase.ASSESSING)),

@@ -14,9 +14,9 @@ from datetime import date, datetime, time, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from integration import case_facts, intakes, rules, services
+from integration import case_facts, intakes, plans, results, rules, services
 from integration.case_status import CasePhase
-from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime
+from integration.choices import DecisionReason, Language, Outcome, PurposeOfStay, Regime, ResultOutcome, Route
 from integration.models import IntakeAppointment, IntakeKind, IntakeStatus, Municipality, Newcomer
 from letters import invitations
 from portal.accounts.models import Role
@@ -114,6 +114,10 @@ class Persona:
     letter: str = NO_LETTER
     # Working days from the load day to the planned brede-intake interview; None: none planned.
     intake_in_working_days: int | None = None
+    # The route (DOMAIN.md §5): the first PIP (B1-route) this many days ago, after an attended
+    # interview, and the results DUO recorded, as (component, days ago) passed.
+    pip_days_ago: int | None = None
+    passed: tuple[tuple[str, int], ...] = ()
 
     @property
     def full_name(self) -> str:
@@ -256,6 +260,41 @@ PERSONAS: tuple[Persona, ...] = (
                           days_ago(200)),
     ),
     Persona(
+        key="route_to_done",
+        given_names="Layla", surname="Nasser", bsn="111222436", nationality="SY",
+        date_of_birth=date(1993, 6, 9), language=Language.DUTCH,
+        state="on the B1-route, one module (MAP) to go",
+        description="Obliged under WI2021 in Utrecht; her PIP (B1-route) is over a year old and she "
+                    "passed the four B1 exams, KNM and the PVT. When DUO records her MAP on her "
+                    "person page, her step plan reaches \"done\" and she gets DUO's letter that she "
+                    "fulfilled her integration obligation.",
+        bsn_assigned=days_ago(520),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(510), valid_from=days_ago(600)),
+        municipality="GM0344", registered=days_ago(500),
+        decision=_obliged(Regime.WI2021, days_ago(500)),
+        letter=LETTER_ISSUED,
+        pip_days_ago=420,
+        passed=(("reading", 120), ("listening", 120), ("writing", 90), ("speaking", 90), ("knm", 60),
+                ("pvt", 300)),
+    ),
+    Persona(
+        key="extra_time",
+        given_names="Omar", surname="Karimi", bsn="111222448", nationality="AF",
+        date_of_birth=date(1987, 10, 3), language=Language.DUTCH,
+        state="period ends in about 3 months, may ask for extra time",
+        description="Obliged under WI2021 in Utrecht; his integration period ends in about 3 "
+                    "months and his speaking exam and the MAP are still open, so he got the "
+                    "reminder and may ask for extra time in Mijn Inburgering; DUO decides on it "
+                    "from its list of requests for more time.",
+        bsn_assigned=days_ago(1120),
+        permit=Permit(26, PurposeOfStay.ASYLUM, decided=days_ago(1110), valid_from=days_ago(1200)),
+        municipality="GM0344", registered=days_ago(1100),
+        decision=_obliged(Regime.WI2021, days_ago(1100)),
+        letter=LETTER_ISSUED,
+        pip_days_ago=3 * 365 - 100,
+        passed=(("reading", 200), ("listening", 200), ("writing", 150), ("knm", 150), ("pvt", 500)),
+    ),
+    Persona(
         key="not_obliged",
         given_names="Katarzyna", surname="Nowak", bsn="111222412", nationality="PL",
         date_of_birth=date(1996, 4, 21), language=Language.ENGLISH,
@@ -343,7 +382,30 @@ def create_persona(persona: Persona, today: date, duo_officer, municipalities) -
             )
     if persona.intake_in_working_days is not None:
         ensure_planned_intake(newcomer, persona, today)
+    if persona.pip_days_ago is not None:
+        record_route(newcomer, persona, today, duo_officer)
     return newcomer
+
+
+def record_route(newcomer: Newcomer, persona: Persona, today: date, duo_officer) -> None:
+    """The persona's way along the route: an attended interview, the first PIP (B1-route) and
+    the results DUO recorded, through the services the officer's and DUO's pages use."""
+    registration = newcomer.current_registration(today)
+    officer = _demo_officer(registration.municipality)
+    held_on = today - timedelta(days=persona.pip_days_ago + 14)
+    starts = timezone.make_aware(datetime.combine(held_on, INTAKE_FROM))
+    interview = intakes.schedule(newcomer=newcomer, municipality=registration.municipality,
+                                 kind=IntakeKind.INTERVIEW, starts_at=starts,
+                                 ends_at=starts + intakes.DEFAULT_DURATION[IntakeKind.INTERVIEW],
+                                 location=INTAKE_LOCATION, officer=officer)
+    intakes.record_outcome(interview, attended=True)
+    route = plans.plan_defaults(Route.B1)
+    plans.write_first_plan(newcomer, plan_date=today - timedelta(days=persona.pip_days_ago), route=Route.B1,
+                           exams=route.exams, pvt_required=route.pvt_required, map_required=route.map_required,
+                           written_by=officer)
+    for component, days in persona.passed:
+        results.record_result(newcomer, component=component, taken_on=today - timedelta(days=days),
+                              outcome=ResultOutcome.PASSED, recorded_by=duo_officer)
 
 
 INTAKE_LOCATION = "Stadskantoor, spreekkamer 2.14"

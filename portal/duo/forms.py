@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from integration import rules
 from integration.choices import Component, DecisionReason, ExtensionReason, Outcome, Regime, ResultOutcome
 from integration.models import Municipality
+from integration.validators import normalise_bsn, validate_bsn
 from portal.forms import PortalFormMixin
 
 from .selectors import BEING_ASSESSED, OverdueFilters, Reason
@@ -154,3 +155,15 @@ class ResultImportForm(ConfirmForm):
                                        "(passed, not_passed or exempted). UTF-8."))
 
     field_order = ["file", "confirm"]
+
+
+class FindPersonForm(PortalFormMixin, forms.Form):
+    bsn = forms.CharField(label=_("BSN"), max_length=11, widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def clean_bsn(self):
+        value = normalise_bsn(self.cleaned_data["bsn"])
+        try:
+            validate_bsn(value)
+        except ValidationError:
+            raise forms.ValidationError(_("Enter a valid BSN: 9 digits that pass the 11-check.")) from None
+        return value

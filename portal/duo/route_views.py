@@ -13,12 +13,12 @@ from django.views.decorators.http import require_POST
 
 from integration import case_facts
 from integration.choices import ExtensionStatus
-from integration.models import ExtensionRequest
+from integration.models import ExtensionRequest, Newcomer
 from portal.audit.models import AuditAction
 from portal.audit.services import audit
 
 from . import actions
-from .forms import ExtensionDecisionForm, ExtensionFilterForm, ResultForm, ResultImportForm
+from .forms import ExtensionDecisionForm, ExtensionFilterForm, FindPersonForm, ResultForm, ResultImportForm
 from .permissions import duo_staff_required
 
 # The largest CSV the import page takes (about 20,000 rows).
@@ -127,3 +127,19 @@ def import_results(request):
                     report = actions.import_results(request.user, text, filename=upload.name)
     status = 400 if form.errors or (report and not report.ok) else 200
     return render(request, "duo/import_results.html", {"form": form, "report": report}, status=status)
+
+
+@never_cache
+@duo_staff_required
+def find_person(request):
+    """Open a person's case by their BSN (from a letter or a phone call). The BSN is posted, never
+    put in a URL; the person page is reached by its opaque id."""
+    form = FindPersonForm(request.POST or None, auto_id="find_%s")
+    if request.method == "POST" and form.is_valid():
+        newcomer = Newcomer.objects.filter(bsn=form.cleaned_data["bsn"]).first()
+        if newcomer is not None:
+            with transaction.atomic():
+                audit(request.user, AuditAction.VIEW, "person found by BSN", newcomer=newcomer)
+            return redirect("duo:person", public_id=newcomer.public_id)
+        form.add_error("bsn", _("No person with this BSN."))
+    return render(request, "duo/find_person.html", {"form": form}, status=400 if form.errors else 200)

@@ -18,4 +18,5 @@ urlpatterns = [
     path("verlengingen/<uuid:request_id>/", route_views.extension_detail, name="extension"),
     path("verlengingen/<uuid:request_id>/bijlage/", route_views.extension_attachment, name="extension_attachment"),
     path("resultaten-inlezen/", route_views.import_results, name="import_results"),
+    path("zoeken/", route_views.find_person, name="find_person"),
 ]

@@ -215,3 +215,14 @@ def test_the_command_imports_a_file_and_refuses_a_bad_one(tmp_path, duo_user):
     with pytest.raises(CommandError):
         call_command("import_results", str(bad), actor=duo_user.email, stderr=io.StringIO())
     assert Result.objects.count() == 1
+
+
+def test_duo_finds_a_person_by_a_posted_bsn_and_never_puts_it_in_a_url(duo):
+    person = on_route()
+    response = duo.post(reverse("duo:find_person"), {"bsn": person.bsn})
+    assert response.status_code == 302 and response["Location"] == reverse("duo:person", args=[person.public_id])
+    assert person.bsn not in response["Location"]
+    assert AuditRecord.objects.filter(newcomer=person, what="person found by BSN").exists()
+    assert duo.post(reverse("duo:find_person"), {"bsn": "111222333"}).status_code == 400  # nobody
+    assert duo.post(reverse("duo:find_person"), {"bsn": "123"}).status_code == 400
+    assert as_newcomer(person).post(reverse("duo:find_person"), {"bsn": person.bsn}).status_code in (302, 403)
