@@ -29,8 +29,7 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
-from integration import extensions
-from integration.models import ExtensionRequest, IntakeAppointment, IntakeStatus, Newcomer
+from integration.models import IntakeAppointment, IntakeStatus, Newcomer
 from portal.accounts.models import Role, User
 from portal.demo.personas import MUNICIPAL_CONTACTS, persona_by_key
 from portal.demo.staff import DEMO_TOTP_SECRET, STAFF_ACCOUNTS, ensure_staff_account
@@ -63,7 +62,6 @@ NEWCOMER_PAGES = [
     ("/mijn-inburgering/stappen/", "my steps"),
     ("/mijn-inburgering/brieven/", "my letters"),
     ("/mijn-inburgering/intake/", "my intake"),
-    ("/mijn-inburgering/meer-tijd/", "extra time"),
 ]
 # Personas in different phases; all in Dutch, the first two in English and Arabic as well.
 NEWCOMER_PERSONAS = {
@@ -72,8 +70,6 @@ NEWCOMER_PERSONAS = {
     "waiting": ("nl",),  # not registered with a municipality yet
     "intake_held": ("nl",),  # intake held, outcome and PIP to come
     "voluntary": ("nl",),  # not obliged, integrating voluntarily
-    "route_to_done": ("nl",),  # on the B1-route with results, one module to go
-    "extra_time": ("nl", "ar"),  # period ends within 6 months: may request extra time
 }
 
 DUO = next(account for account in STAFF_ACCOUNTS if account.role == Role.DUO_STAFF)
@@ -250,15 +246,8 @@ def test_duo_pages(open_page, tour):
         ("/duo/?reason=no_decision&contacted=no&sort=least_overdue", "overdue list, reason + sort filters"),
         ("/duo/?regime=WI2021&municipality=GM0001", "overdue list, filters without results"),
         ("/duo/overzicht/", "dashboard"),
-        ("/duo/verlengingen/", "requests for more time"),
-        ("/duo/resultaten-inlezen/", "import results"),
-        ("/duo/zoeken/", "find a person"),
     ]
-    omar = newcomer_for("extra_time")
-    request = (ExtensionRequest.objects.filter(newcomer=omar).first()
-               or extensions.request_extension(omar, reason="illness", explanation="Lang ziek geweest."))
-    pages.append((f"/duo/verlengingen/{request.public_id}/", "request for more time, to decide"))
-    for key in ("overdue", "being_assessed", "issued", "waiting", "route_to_done"):
+    for key in ("overdue", "being_assessed", "issued", "waiting"):
         pages.append((f"/duo/personen/{newcomer_for(key).public_id}/", f"person page ({key})"))
     for path, label in pages:
         problems += tour.visit(page, path, "DUO", label, "nl")
@@ -291,7 +280,6 @@ def test_municipal_pages(open_page, tour):
         (f"/gemeente/afspraken/{planned.public_id}/verplaatsen/", "reschedule"),
         (f"/gemeente/afspraken/{planned.public_id}/annuleren/", "cancel"),
         (f"/gemeente/afspraken/{past.public_id}/uitkomst/", "outcome"),
-        (f"/gemeente/personen/{newcomer_for('route_to_done').public_id}/", "person page, results"),
     ]
     for path, label in pages:
         problems += tour.visit(page, path, "municipality", label, "nl")
