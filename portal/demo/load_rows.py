@@ -65,7 +65,7 @@ LETTER_COLUMNS = (
     "id", "public_id", "kind", "newcomer_id", "obligation_number", "regime", "reference", "status", "corrects_id",
     "start_date", "letter_date", "attempts", "last_error", "cancel_reason", "pdf", "sha256",
     "page_count", "queued_at", "rendering_started_at", "issued_at", "email_sent_at", "updated_at",
-    "intake_id",
+    "intake_id", "extension_id", "period_end",
 )
 
 # What the letters of load data point to: no file exists, the hash is of nothing in particular.
@@ -318,7 +318,7 @@ class RowFactory:
         return (letter_id, uuid.UUID(int=self.rng.getrandbits(128), version=4), LetterKind.START_DATE, newcomer_id,
                 stated.obligation_number, stated.regime, reference, LetterStatus.ISSUED, None, stated.start_date,
                 stated.issued_on, 1, "", "", f"load/{reference}.pdf", PLACEHOLDER_SHA256, 1, queued_at,
-                _morning(stated.issued_on), issued_at, None, issued_at, None)
+                _morning(stated.issued_on), issued_at, None, issued_at, None, None, None)
 
     def _unissued_letter(self, letter_id: int, newcomer_id: int, status: CaseStatus, category: str) -> tuple:
         """A ready person's start-date letter that is not out yet: queued, or (for half of the
@@ -333,7 +333,7 @@ class RowFactory:
             failed_at = queued_at + timedelta(minutes=3)
             return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, number, regime, reference,
                     LetterStatus.FAILED, None, status.start_date, status.ready_on, 3, SYNTHETIC_FAILURE, "", "",
-                    "", None, queued_at, queued_at, None, None, failed_at, None)
+                    "", None, queued_at, queued_at, None, None, failed_at, None, None, None)
         return (letter_id, public_id, LetterKind.START_DATE, newcomer_id, number, regime, reference,
                 LetterStatus.QUEUED, None, None, None, 0, "", "", "", "", None, queued_at, None, None,
-                None, queued_at, None)
+                None, queued_at, None, None, None)

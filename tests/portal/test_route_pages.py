@@ -51,7 +51,7 @@ def duo(duo_user):
 
 
 def as_newcomer(person):
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client = cases.client_in("en")
     client.force_login(account_for(person), backend=DIGID_BACKEND)
     return client
 
