@@ -21,7 +21,15 @@ from . import rules, services
 from .case_status import CasePhase
 from .choices import Regime
 from .forms import DecisionAdminForm, FindByBsnForm, NewcomerAdminForm, RegistrationAdminForm
-from .models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from .models import (
+    ExtensionRequest,
+    Municipality,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    ResidencePermit,
+    Result,
+)
 from .signals import personal_data_viewed
 from .validators import normalise_postcode
 
@@ -179,6 +187,32 @@ class DecisionInline(admin.TabularInline):
         return formset
 
 
+class ReadOnlyInline(admin.TabularInline):
+    """What DUO records on its own pages (results, requests for more time): shown beside the
+    facts of the case, never changed here. Those pages audit the action and re-derive the case
+    in the same transaction; the admin would do neither."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ResultInline(ReadOnlyInline):
+    model = Result
+    fields = ["component", "taken_on", "outcome", "source", "external_id", "recorded_by"]
+
+
+class ExtensionRequestInline(ReadOnlyInline):
+    model = ExtensionRequest
+    fields = ["requested_on", "reason", "period_last_day", "status", "decided_on", "new_last_day"]
+
+
 # --- Saving through the services --------------------------------------------------------------
 
 
@@ -215,7 +249,7 @@ class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
     change_list_template = "admin/integration/newcomer/change_list.html"
     list_per_page = 50
     show_full_result_count = False  # a count over a million people on every page is wasted work
-    inlines = [PermitInline, RegistrationInline, DecisionInline]
+    inlines = [PermitInline, RegistrationInline, DecisionInline, ResultInline, ExtensionRequestInline]
     readonly_fields = ["public_id", "state_column", "conditions_met_on", "ready_on", "start_letter_owed",
                        "start_letter_issued_on"]
     fieldsets = [
@@ -227,6 +261,11 @@ class NewcomerAdmin(UsableInitialDataMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return with_case_columns(super().get_queryset(request), timezone.localdate())
+
+    def get_inline_instances(self, request, obj=None):
+        # A new person has no results or requests yet: the read-only lists appear once they can.
+        inlines = super().get_inline_instances(request, obj)
+        return inlines if obj is not None else [i for i in inlines if not isinstance(i, ReadOnlyInline)]
 
     def get_search_results(self, request, queryset, search_term):
         digits = re.sub(r"[\s.]", "", search_term)
@@ -387,3 +426,56 @@ class ObligationDecisionAdmin(RefreshesCaseStateAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class ViewOnlyAdmin(admin.ModelAdmin):
+    """Lists of what DUO records on its own pages, for the support desk: searchable and
+    filterable, never changed here (see `ReadOnlyInline`). Opening one is a view of personal
+    data and is audited like the person page."""
+
+    audit_label = ""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        record = self.get_object(request, object_id)
+        if record is not None and request.method == "GET":
+            personal_data_viewed.send(sender=self.model, actor=request.user, newcomer=record.newcomer,
+                                      what=f"admin: {self.audit_label}")
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+@admin.register(Result)
+class ResultAdmin(ViewOnlyAdmin):
+    audit_label = "result"
+    list_display = ["newcomer", "component", "taken_on", "outcome", "source", "recorded_by"]
+    list_filter = ["component", "outcome", "source"]
+    list_select_related = ["newcomer", "recorded_by"]
+    search_fields = ["newcomer__given_names", "newcomer__surname", "=external_id"]
+    search_help_text = _("Search by name or by the exact result id of the exam system.")
+    date_hierarchy = "taken_on"
+    show_full_result_count = False
+    fields = ["newcomer", "component", "taken_on", "outcome", "source", "external_id", "note", "recorded_by",
+              "created_at"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ViewOnlyAdmin):
+    """The attachment is not offered here: it is opened on DUO's request page, as a download
+    only and audited."""
+
+    audit_label = "request for more time"
+    list_display = ["newcomer", "requested_on", "reason", "status", "period_last_day", "new_last_day", "decided_on"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["newcomer"]
+    search_fields = ["newcomer__given_names", "newcomer__surname"]
+    date_hierarchy = "requested_on"
+    fields = ["newcomer", "requested_on", "reason", "explanation", "attachment_type", "period_last_day", "status",
+              "decided_on", "decided_by", "new_last_day", "refusal_reason"]

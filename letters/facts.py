@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 
 from django.utils import timezone
 
-from integration.choices import Regime
+from integration.choices import ExtensionStatus, Regime
+from integration.models import ExtensionRequest
 from integration.plans import current_plan, first_plan, integration_period_of
-from integration.rules import integration_period, period_last_day
+from integration.rules import extended_last_day, integration_period, period_last_day
 
 from .models import Letter, LetterKind
 
@@ -101,5 +102,10 @@ def _period_facts(letter: Letter, common: dict) -> LetterFacts:
     plan, period = first_plan(letter.newcomer), integration_period_of(letter.newcomer)
     if plan is None or period is None:
         raise LetterFactsError(f"letter {letter.reference}: the person has no PIP yet")
+    # The period as it stood on the letter's date: extended by what DUO had granted by then.
+    granted = (ExtensionRequest.objects.filter(newcomer=letter.newcomer, status=ExtensionStatus.GRANTED,
+                                               decided_on__lte=letter.letter_date)
+               .values_list("new_last_day", flat=True))
     return LetterFacts(**common, pip_date=plan.plan_date, period_start=period[0],
-                       period_last_day=period_last_day(period), route=current_plan(letter.newcomer).route)
+                       period_last_day=extended_last_day(period_last_day(period), granted),
+                       route=current_plan(letter.newcomer).route)

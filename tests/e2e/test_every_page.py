@@ -448,3 +448,107 @@ def test_every_form_error_follows_the_error_summary_pattern(open_page, tour):
     page.goto(f"/gemeente/afspraken/{planned.public_id}/annuleren/")
     check_error_page(page, "municipality: cancel without a reason", submit(page))
     report(problems)
+
+
+# --- The route to the finish: results, extra time, the import -------------------------------
+
+# A small PDF: what the attachment check looks for is the magic number at the start.
+PROOF_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_route_to_the_finish_pages(open_page, tour):
+    """The pages of the route after the PIP, as their audiences use them: the newcomer's results
+    and the request for more time (each mistake answered with the error summary), DUO's list of
+    requests, the decision, the import of results and the person search, and the officer's
+    read-only results. Each answer is checked as it stands after the form was sent."""
+    demo_data()
+    done, extra_time = newcomer_for("route_to_done"), newcomer_for("extra_time")
+    problems = []
+
+    for key, languages in (("route_to_done", LANGUAGES), ("extra_time", LANGUAGES)):
+        for language in languages:
+            page = open_page(PHONE, locale=language)
+            log_in(page, Persona(persona_by_key(key).full_name))
+            problems += tour.visit(page, "/mijn-inburgering/stappen/", "newcomer", f"my steps with results ({key})",
+                                   language)
+            if key == "extra_time":
+                problems += tour.visit(page, "/mijn-inburgering/meer-tijd/", "newcomer",
+                                       "request more time (window open)", language)
+
+    # The newcomer asks for more time: first without a reason, then with reason and proof.
+    page = open_page(PHONE, locale="nl")
+    log_in(page, Persona(persona_by_key("extra_time").full_name))
+    page.goto("/mijn-inburgering/meer-tijd/")
+    status = submit(page)
+    problems += tour.check(page, "form errors", "newcomer: request more time sent empty", "nl", status=400, got=status)
+    problems += error_summary_problems(page, "newcomer: request more time sent empty")
+    page.locator("input[name=reason][value=illness]").check()
+    page.locator("#extension_explanation").fill("Ik was drie maanden ziek en kon niet naar les.")
+    page.locator("#extension_attachment").set_input_files(
+        files=[{"name": "verklaring-arts.pdf", "mimeType": "application/pdf", "buffer": PROOF_PDF}])
+    status = submit(page)
+    problems += tour.check(page, "newcomer", "request more time: sent, waiting for DUO", "nl", status=200, got=status)
+    if "Uw aanvraag is verstuurd" not in " ".join(page.locator("main [role=status]").all_inner_texts()):
+        problems.append("[newcomer] after sending the request the page does not confirm it was sent")
+    request = extra_time.extension_requests.get()
+    if "verklaring-arts" in request.attachment.name:
+        problems.append("[newcomer] the attachment is stored under the person's own file name")
+
+    # DUO: the list of open requests, the request, a decision sent without its confirmation.
+    page = open_page(DESKTOP, locale="nl")
+    staff_sign_in(page, DUO.email, DUO.password)
+    for path, label in [("/duo/verlengingen/", "requests for more time (one open)"),
+                        ("/duo/verlengingen/?reason=childbirth", "requests for more time, filter without results"),
+                        (f"/duo/verlengingen/{request.public_id}/", "request for more time"),
+                        (f"/duo/personen/{done.public_id}/", "person page with results (route_to_done)"),
+                        (f"/duo/personen/{extra_time.public_id}/", "person page with an open request"),
+                        ("/duo/resultaten-inlezen/", "import results"),
+                        ("/duo/zoeken/", "find a person by BSN")]:
+        problems += tour.visit(page, path, "DUO", label, "nl")
+    page.goto(f"/duo/verlengingen/{request.public_id}/")
+    page.locator("input[name=decision][value=grant]").check()
+    status = submit(page)
+    what = "DUO: grant without date and confirmation"
+    problems += tour.check(page, "form errors", what, "nl", status=400, got=status)
+    problems += error_summary_problems(page, what)
+
+    # DUO records the MAP by hand; the person's plan reaches "done".
+    page.goto(f"/duo/personen/{done.public_id}/")
+    result_form = f"form[action$='/personen/{done.public_id}/resultaat/']"
+    form = page.locator(result_form)
+    form.locator("#result_component").select_option("map")
+    form.locator("#result_taken_on").fill(timezone.localdate().isoformat())
+    form.locator("#result_outcome").select_option("passed")
+    form.locator("input[name=confirm]").check()
+    status = submit(page, result_form)
+    problems += tour.check(page, "DUO", "person page after recording the MAP", "nl", status=200, got=status)
+    if not done.results.filter(component="map").exists():
+        problems.append("[DUO] recording the MAP on the person page stored no result")
+
+    # An import with one good and one refused row: nothing is imported, the report says why.
+    page.goto("/duo/resultaten-inlezen/")
+    csv = ("result_id,bsn,component,date,outcome\n"
+           f"EX-TOUR-1,{persona_by_key('extra_time').bsn},speaking,{cases.days_ago(5).isoformat()},passed\n"
+           f"EX-TOUR-2,{persona_by_key('extra_time').bsn},dancing,{cases.days_ago(5).isoformat()},passed\n")
+    page.locator("#import_file").set_input_files(
+        files=[{"name": "uitslagen.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    page.locator("#import_confirm").check()
+    status = submit(page)
+    problems += tour.check(page, "DUO", "import report: a refused row, nothing imported", "nl", status=400, got=status)
+    if extra_time.results.filter(external_id__startswith="EX-TOUR").exists():
+        problems.append("[DUO] an import with a refused row imported something")
+
+    # The person search, with a BSN that fails the 11-check.
+    page.goto("/duo/zoeken/")
+    page.locator("#find_bsn").fill("123456789")
+    status = submit(page)
+    problems += tour.check(page, "form errors", "DUO: find a person, invalid BSN", "nl", status=400, got=status)
+    problems += error_summary_problems(page, "DUO: find a person, invalid BSN")
+
+    # The municipality (Utrecht) reads both persons' results.
+    page = open_page(DESKTOP, locale="nl")
+    staff_sign_in(page, UTRECHT.email, UTRECHT.password)
+    for person, label in ((done, "route_to_done"), (extra_time, "extra_time")):
+        problems += tour.visit(page, f"/gemeente/personen/{person.public_id}/", "municipality",
+                               f"person page with results ({label})", "nl")
+    report(problems)

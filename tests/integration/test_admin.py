@@ -8,9 +8,26 @@ from django.contrib import admin
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 
-from integration import rules, services
-from integration.choices import DecisionReason, DecisionSource, Outcome, PurposeOfStay, Regime
-from integration.models import Municipality, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration import results, rules, services
+from integration.choices import (
+    Component,
+    DecisionReason,
+    DecisionSource,
+    ExtensionReason,
+    Outcome,
+    PurposeOfStay,
+    Regime,
+    ResultOutcome,
+)
+from integration.models import (
+    ExtensionRequest,
+    Municipality,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    ResidencePermit,
+    Result,
+)
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
 from portal.accounts.models import Role, User
 from portal.audit.models import AuditRecord
@@ -372,6 +389,8 @@ def test_saved_decisions_cannot_be_edited_through_the_newcomer_form(client, peop
     data.update(inline_management("decisions", total=1, initial=1))
     data.update({"decisions-0-id": str(decision.pk), "decisions-0-newcomer": str(person.pk),
                  "decisions-0-regime": Regime.WI2013, "decisions-0-outcome": Outcome.EXEMPT})
+    # The read-only lists of results and requests send their (empty) management forms, as the page does.
+    data.update(inline_management("results") | inline_management("extension_requests"))
 
     response = client.post(reverse("admin:integration_newcomer_change", args=[person.pk]), data)
 
@@ -518,3 +537,51 @@ def test_every_changelist_add_and_change_page_renders(client, people, failed_let
         if first is not None:
             change = client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[first.pk]))
             assert change.status_code == 200, opts.label
+
+
+# --- Results and requests for more time: readable, never changed here -------------------------
+
+
+@pytest.fixture
+def recorded(people, superuser):
+    """A result and an open request for more time of one person, as DUO's pages record them."""
+    person = people["issued"]
+    result = results.record_result(person, component=Component.KNM, taken_on=days_ago(10),
+                                   outcome=ResultOutcome.PASSED, recorded_by=superuser)
+    request = ExtensionRequest.objects.create(newcomer=person, reason=ExtensionReason.ILLNESS,
+                                              explanation="Drie maanden ziek", requested_on=days_ago(2),
+                                              period_last_day=days_ago(-90), attachment="extensions/proof.pdf",
+                                              attachment_type="application/pdf")
+    return person, result, request
+
+
+def test_the_person_page_lists_results_and_requests_read_only(client, recorded):
+    person, result, request = recorded
+    page = client.get(reverse("admin:integration_newcomer_change", args=[person.pk])).content.decode()
+    assert "knowledge of Dutch society (KNM)" in page and "illness" in page
+    assert reverse("admin:integration_result_change", args=[result.pk]) in page
+    assert 'name="results-0-outcome"' not in page, "a result is shown, not offered for editing"
+    assert "results-TOTAL_FORMS" in page  # the management form a browser sends back on save
+
+
+def test_results_and_requests_have_their_own_lists_to_read_but_not_to_change(client, recorded, superuser):
+    person, result, request = recorded
+    for model, record in (("result", result), ("extensionrequest", request)):
+        assert person.surname in client.get(reverse(f"admin:integration_{model}_changelist")).content.decode()
+        change_url = reverse(f"admin:integration_{model}_change", args=[record.pk])
+        assert client.get(change_url).status_code == 200
+        assert client.post(change_url, {"note": "changed"}).status_code == 403
+        assert client.get(reverse(f"admin:integration_{model}_add")).status_code == 403
+        assert client.post(reverse(f"admin:integration_{model}_delete", args=[record.pk]),
+                           {"post": "yes"}).status_code == 403
+    assert Result.objects.filter(pk=result.pk, note="").exists()
+    assert ExtensionRequest.objects.filter(pk=request.pk).exists()
+    viewed = set(AuditRecord.objects.filter(actor=superuser, newcomer=person).values_list("what", flat=True))
+    assert {"admin: result", "admin: request for more time"} <= viewed
+
+
+def test_the_request_page_does_not_offer_the_attachment(client, recorded):
+    _, _, request = recorded
+    page = client.get(reverse("admin:integration_extensionrequest_change", args=[request.pk])).content.decode()
+    assert "application/pdf" in page
+    assert "proof.pdf" not in page, "the attachment is opened on DUO's request page, audited, as a download"

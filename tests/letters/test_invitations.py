@@ -11,9 +11,10 @@ from icalendar import Calendar
 from pypdf import PdfReader
 
 from integration import intakes, plans
-from integration.choices import Route
-from integration.models import IntakeKind
+from integration.choices import ExtensionReason, ExtensionStatus, Route
+from integration.models import ExtensionRequest, IntakeKind
 from letters import invitations, publish, sending, sweep
+from letters.facts import letter_facts
 from letters.issuing import IssueOutcome, issue_letter
 from letters.models import Letter, LetterKind, LetterStatus, OutgoingEmail
 from portal.accounts.models import Role, User
@@ -143,6 +144,29 @@ def test_the_first_pip_queues_one_period_letter_with_the_period_dates(
     # The last day is the day before the third anniversary (DOMAIN.md §8).
     assert f"loopt van {dutch_date(start)} tot en met {dutch_date(anniversary - timedelta(days=1))}" in text
     assert Letter.objects.filter(newcomer=person, kind=LetterKind.PERIOD).count() == 1
+
+
+def test_the_period_letter_states_the_period_as_extended_by_its_date(person, officer):
+    """A period letter rendered after DUO granted more time (a correction, a late issuance) states
+    the extended last day; an extension decided after the letter's date does not change it."""
+    past = plan_appointment(person, officer, days_ahead=-5)
+    intakes.record_outcome(past, attended=True)
+    plans.write_first_plan(person, plan_date=timezone.localdate() - timedelta(days=1), route=Route.B1,
+                           exams=["knm"], pvt_required=True, map_required=True, written_by=officer)
+    with transaction.atomic():  # no commit callbacks: the letter stays queued
+        letter, _ = invitations.request_period_letter(person)
+    letter.letter_date = timezone.localdate()  # as issuing it today sets it
+    original_last_day = plans.integration_period_of(person)[1] - timedelta(days=1)
+    assert letter_facts(letter).period_last_day == original_last_day
+
+    granted = ExtensionRequest.objects.create(
+        newcomer=person, reason=ExtensionReason.ILLNESS, explanation="ziek", requested_on=letter.letter_date,
+        period_last_day=original_last_day, status=ExtensionStatus.GRANTED, decided_on=letter.letter_date,
+        new_last_day=original_last_day + timedelta(days=180))
+    assert letter_facts(letter).period_last_day == granted.new_last_day
+
+    ExtensionRequest.objects.filter(pk=granted.pk).update(decided_on=letter.letter_date + timedelta(days=1))
+    assert letter_facts(letter).period_last_day == original_last_day
 
 
 def test_an_invitation_email_that_did_not_go_out_is_sent_by_the_sweep(

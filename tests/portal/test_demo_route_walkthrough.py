@@ -58,6 +58,9 @@ def test_omar_asks_for_extra_time_and_sees_duos_decision(demo, client, django_ca
     assert 'name="reason"' in page
     response = client.post("/mijn-inburgering/meer-tijd/", {"reason": "illness", "explanation": "Lang ziek geweest"})
     assert response.status_code == 302
+    # The page he lands on confirms the request was sent, once.
+    confirmed = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+    assert confirmed.count("Uw aanvraag is verstuurd") == 1
     request = ExtensionRequest.objects.get(newcomer=omar)
 
     client.logout()
