@@ -149,11 +149,7 @@ def explain(municipality, params) -> str:
     filters = selectors.WorkListFilters(stage=form_data.get("stage", ""), due=form_data.get("due", ""),
                                         name=form_data.get("name", ""), sort=form_data["sort"])
     after = selectors.WorkListCursor.parse(params.get("na"), filters.sort)
-    rows = selectors.work_list(municipality, filters)
-    if after is not None:
-        rows = rows.filter(selectors._after(filters.sort, after))
-    query = selectors._with_columns(rows.order_by(*selectors.SORTS[filters.sort]))[:selectors.PAGE_SIZE + 1]
-    return query.explain(analyze=True, buffers=True)
+    return selectors.page_query(municipality, filters, after).explain(analyze=True, buffers=True)
 
 
 def main():

@@ -281,13 +281,19 @@ class Newcomer(models.Model):
             # DUO's corrections to make.
             models.Index(fields=["id"], name="newcomer_needs_correction_idx",
                          condition=Q(start_letter_needs_correction=True)),
-            # The municipal work list: per municipality, by stage and due date, or by name.
+            # The municipal work list: per municipality, by stage and due date, or by name. Each
+            # index also carries the columns the list filters on, so a page's rows are found by
+            # an index-only scan (portal.municipality.selectors.page_query): a name search that
+            # matches few people reads index entries, not a heap row for every person passed.
             models.Index(fields=["current_municipality", "municipal_stage", "pip_due_on", "id"],
-                         name="newcomer_work_stage_idx", condition=~Q(municipal_stage="")),
+                         name="newcomer_work_stage_idx", condition=~Q(municipal_stage=""),
+                         include=["name_search"]),
             models.Index(fields=["current_municipality", "pip_due_on", "id"],
-                         name="newcomer_work_due_idx", condition=~Q(municipal_stage="")),
+                         name="newcomer_work_due_idx", condition=~Q(municipal_stage=""),
+                         include=["municipal_stage", "name_search"]),
             models.Index(fields=["current_municipality", "surname", "given_names", "id"],
-                         name="newcomer_work_name_idx", condition=~Q(municipal_stage="")),
+                         name="newcomer_work_name_idx", condition=~Q(municipal_stage=""),
+                         include=["municipal_stage", "pip_due_on", "name_search"]),
         ]
 
     def __str__(self):
