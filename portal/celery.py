@@ -13,6 +13,9 @@ Operations (see the README, "Operating it"):
   consumer is connected to the broker, and beat on every tick; `python -m portal.health
   worker|beat` reads it. A worker whose consumer shows no sign of life for
   WORKER_STALL_EXIT_SECONDS (default 180) exits, so its supervisor restarts it.
+- Database connections: a worker keeps its connection between tasks as a web process keeps it
+  between requests (CONN_MAX_AGE, checked before and after each task; a broken one is replaced);
+  Celery's own fixup would open a new one for every task (see CELERY_DB_REUSE_MAX).
 - Catching up: every time a worker's consumer connects to the broker it publishes a catch-up
   sweep (what was published while the broker was away is not in it).
 - One beat: `LeaderScheduler` holds a lock in Redis; a second beat (a second machine, a
@@ -41,6 +44,7 @@ from celery.signals import (
     task_success,
     worker_ready,
 )
+from django.db import close_old_connections
 
 from . import request_id
 
@@ -96,6 +100,20 @@ def _unbind_the_request_id(task_id=None, **kwargs):
         # ValueError: bound in another context (should not happen); nothing to undo then.
         with contextlib.suppress(ValueError):
             request_id.unbind(tokens)
+
+
+# --- Database connections ----------------------------------------------------------------------
+
+
+@task_prerun.connect
+@task_postrun.connect
+def _close_old_connections(task=None, **kwargs):
+    """What Django does around a request: close a connection past CONN_MAX_AGE or broken, keep
+    one that is fine. Not for a task run eagerly inside a request (the demo without a broker):
+    that request's transaction holds the connection."""
+    if task is not None and getattr(task.request, "is_eager", False):
+        return
+    close_old_connections()
 
 
 # --- Metrics ----------------------------------------------------------------------------------------

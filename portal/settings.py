@@ -287,6 +287,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection before and after every task unless this
+# is set: a new connection (TCP, authentication, session set-up) for every letter. It closes it
+# only every this many tasks instead; between them portal.celery treats each task as Django
+# treats a request (close_old_connections: closed past CONN_MAX_AGE or when broken).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 # A publish must fail fast when Redis is down: the request that recorded a condition succeeds
 # anyway and the sweep issues the letter later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 2, "socket_timeout": 5}

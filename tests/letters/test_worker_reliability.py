@@ -266,3 +266,22 @@ def test_a_letter_that_fails_to_render_is_retried_later_and_blocks_no_other(
     broken.refresh_from_db()
     assert broken.attempts == 2 and broken.last_error == ""
     assert_each_issued_exactly_once(ids, letter_workers.storage_root)
+
+
+def test_a_worker_keeps_its_database_connection_from_letter_to_letter(letter_workers, ready_people):
+    """A connection per letter (TCP, authentication, session set-up) was a tenth of a worker's
+    time. With CONN_MAX_AGE set, as in production, the worker's connection outlives its tasks:
+    after ten letters it is still open, and it was opened before the first was issued."""
+    ids = ready_people(10)
+    start_all(letter_workers, "w1", DB_CONN_MAX_AGE="600")
+    sweep.sweep()
+    wait_until(lambda: issued_count() == 10, timeout=90, message="10 issued letters")
+    wait_for_quiet(seconds=1.0)
+    first_issued = Letter.objects.filter(newcomer_id__in=ids).order_by("issued_at").values_list(
+        "issued_at", flat=True).first()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT backend_start FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+        worker_connections = [started for (started,) in cursor.fetchall()]
+    assert worker_connections, "the worker closed its connection after its last task"
+    assert min(worker_connections) < first_issued, "the worker opened a new connection after the first letter"
