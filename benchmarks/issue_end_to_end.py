@@ -101,7 +101,8 @@ def load_ready_people_with_queued_letters(count: int) -> list[int]:
         people = Newcomer.objects.bulk_create(
             Newcomer(given_names="Sam", surname=f"Persoon{start + i:06d}", date_of_birth=date(1990, 6, 15),
                      nationality="SY", bsn=next(bsns), bsn_assigned_on=date(2024, 3, 1),
-                     conditions_met_on=READY_ON, ready_on=READY_ON, start_letter_owed=True)
+                     conditions_met_on=READY_ON, ready_on=READY_ON, start_letter_owed=True,
+                     start_letter_requested=True)
             for i in range(size))
         ResidencePermit.objects.bulk_create(
             ResidencePermit(newcomer=p, residence_title=21, article=article, purpose=PurposeOfStay.FAMILY,
