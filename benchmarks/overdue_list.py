@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("DJANGO_ENV", "test")
+os.environ.setdefault("LOG_LEVEL", "WARNING")  # no request log line per timed page
 
 
 def _parse():
