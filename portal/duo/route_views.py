@@ -20,6 +20,7 @@ from portal.audit.services import audit
 from . import actions
 from .forms import ExtensionDecisionForm, ExtensionFilterForm, FindPersonForm, ResultForm, ResultImportForm
 from .permissions import duo_staff_required
+from .views import act_on_person
 
 # The largest CSV the import page takes (about 20,000 rows).
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
@@ -28,20 +29,12 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 @require_POST
 @duo_staff_required
 def record_result(request, public_id):
-    from .views import _render_person
-
-    form = ResultForm(request.POST, auto_id="result_%s")
-    if not form.is_valid():
-        return _render_person(request, public_id, forms={"result": form}, status=400)
-    data = form.cleaned_data
-    try:
+    def record(data):
         actions.record_result(request.user, public_id, component=data["component"], taken_on=data["taken_on"],
                               outcome=data["outcome"], note=data["note"])
-    except ValidationError as error:
-        form.add_service_error(error)
-        return _render_person(request, public_id, forms={"result": form}, status=400)
-    messages.success(request, _("The result was recorded."))
-    return redirect("duo:person", public_id=public_id)
+        return _("The result was recorded.")
+
+    return act_on_person(request, public_id, "result", ResultForm(request.POST, auto_id="result_%s"), record)
 
 
 @never_cache

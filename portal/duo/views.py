@@ -148,49 +148,52 @@ def retry_issuance(request, public_id):
     return redirect("duo:person", public_id=public_id)
 
 
+def act_on_person(request, public_id, name: str, form, act):
+    """An action form of the person page, sent: when the form is valid, `act(cleaned_data)` runs
+    the action and returns the message to show, and the person page follows. A mistake in the form,
+    or one the service finds (a ValidationError), shows the page again with the form's errors."""
+    if form.is_valid():
+        try:
+            message = act(form.cleaned_data)
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, message)
+            return redirect("duo:person", public_id=public_id)
+    return _render_person(request, public_id, forms={name: form}, status=400)
+
+
 @require_POST
 @duo_staff_required
 def record_contact(request, public_id):
     form = ContactForm(request.POST, auto_id="contact_%s")
-    if not form.is_valid():
-        return _render_person(request, public_id, forms={"contact": form}, status=400)
-    try:
+
+    def record(data):
         actions.record_contact(request.user, public_id, **form.cleaned_data_for_service())
-    except ValidationError as error:
-        form.add_service_error(error)
-        return _render_person(request, public_id, forms={"contact": form}, status=400)
-    messages.success(request, _("The contact was recorded."))
-    return redirect("duo:person", public_id=public_id)
+        return _("The contact was recorded.")
+
+    return act_on_person(request, public_id, "contact", form, record)
 
 
 @require_POST
 @duo_staff_required
 def change_decision(request, public_id):
-    form = DecisionForm(request.POST, auto_id="decision_%s")
-    if not form.is_valid():
-        return _render_person(request, public_id, forms={"decision": form}, status=400)
-    data = form.cleaned_data
-    try:
+    def record(data):
+        # The service refuses a regime that does not fit, or a combination the model refuses.
         actions.record_decision(request.user, public_id, regime=data["regime"], outcome=data["outcome"],
                                 reason=data["reason"], note=data["note"], override_reason=data["override_reason"])
-    except ValidationError as error:  # a regime that does not fit, or a combination the model refuses
-        form.add_service_error(error)
-        return _render_person(request, public_id, forms={"decision": form}, status=400)
-    messages.success(request, _("The decision was recorded."))
-    return redirect("duo:person", public_id=public_id)
+        return _("The decision was recorded.")
+
+    return act_on_person(request, public_id, "decision", DecisionForm(request.POST, auto_id="decision_%s"), record)
 
 
 @require_POST
 @duo_staff_required
 def correct_letter(request, public_id):
-    form = CorrectionForm(request.POST, auto_id="correction_%s")
-    if not form.is_valid():
-        return _render_person(request, public_id, forms={"correction": form}, status=400)
-    try:
-        correction = actions.correct_start_letter(request.user, public_id, why=form.cleaned_data["why"])
-    except ValidationError as error:
-        form.add_service_error(error)
-        return _render_person(request, public_id, forms={"correction": form}, status=400)
-    messages.success(request, _("The correction letter %(reference)s is on its way; it replaces %(old)s.") % {
-        "reference": correction.reference, "old": correction.corrects.reference})
-    return redirect("duo:person", public_id=public_id)
+    def correct(data):
+        correction = actions.correct_start_letter(request.user, public_id, why=data["why"])
+        return _("The correction letter %(reference)s is on its way; it replaces %(old)s.") % {
+            "reference": correction.reference, "old": correction.corrects.reference}
+
+    return act_on_person(request, public_id, "correction", CorrectionForm(request.POST, auto_id="correction_%s"),
+                         correct)

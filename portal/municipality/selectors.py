@@ -168,6 +168,11 @@ class WorkListPage:
     first: bool
 
 
+def _sort(filters: WorkListFilters) -> str:
+    """The key of the list's order in SORTS; a sort the list does not know lists by due date."""
+    return filters.sort if filters.sort in SORTS else "due"
+
+
 def page_query(municipality, filters: WorkListFilters, after: WorkListCursor | None = None,
                today: date | None = None, size: int = PAGE_SIZE):
     """The query of one page: first the ids of its rows (and one more), then those rows with
@@ -178,7 +183,7 @@ def page_query(municipality, filters: WorkListFilters, after: WorkListCursor | N
     by name, passes many index entries before it finds a page of matches; read from the heap,
     each of those would be a row fetched only to be thrown away.
     """
-    sort = filters.sort if filters.sort in SORTS else "due"
+    sort = _sort(filters)
     rows = work_list(municipality, filters, today)
     if after is not None:
         rows = rows.filter(_after(sort, after))
@@ -191,7 +196,7 @@ def work_list_page(municipality, filters: WorkListFilters, after: WorkListCursor
                    today: date | None = None, size: int = PAGE_SIZE) -> WorkListPage:
     """One page of the work list in one query, read one row beyond the page to know whether
     another follows; nothing counts the whole list."""
-    sort = filters.sort if filters.sort in SORTS else "due"
+    sort = _sort(filters)
     found = list(page_query(municipality, filters, after, today, size))
     more = len(found) > size
     found = found[:size]
