@@ -10,6 +10,12 @@ runs in three short steps:
 3. store: under the row lock again, only the holder of the current attempt may store the file
    and mark the letter issued. A worker that lost its lease (it was presumed dead and another
    took over) throws its work away.
+
+Several letters can go through these steps together (`issue_letters`, a task per batch): one
+claim transaction and one store transaction for the batch instead of two per letter, with
+the same checks and the same lease per letter. A letter that fails to render fails alone; if
+storing the batch together fails, each letter is stored on its own, so one bad letter never
+holds back the others.
 """
 
 from __future__ import annotations
@@ -17,20 +23,22 @@ from __future__ import annotations
 import enum
 import hashlib
 import logging
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from integration import case_facts
 from integration.case_status import CaseStatus
 from integration.models import IntakeStatus, Newcomer
-from integration.services import refresh_case_state
+from integration.services import refresh_case_states
 
 from . import outbox, rendering, route_letters
-from .models import EmailKind, Letter, LetterKind, LetterStatus
+from .models import EmailKind, Letter, LetterEvent, LetterKind, LetterStatus
 from .requests import cancel_letter, record_event
 from .storage import letter_storage
 
@@ -64,11 +72,10 @@ def _not_ready_reason(letter: Letter) -> str | None:
     return route_letters.not_due_reason(letter)
 
 
-def _start_letter_status(letter: Letter) -> tuple[str | None, CaseStatus | None]:
+def _start_letter_status(letter: Letter, status: CaseStatus) -> tuple[str | None, CaseStatus | None]:
     """The claim's check of a start-date letter, from the status derived again now (the facts
     may have lapsed with time, a permit's end date passing): the reason it must not go out, or
     the status whose start date and act it will state."""
-    status = case_facts.status_for(letter.newcomer_id)
     if status.obligation is None or status.obligation.number != letter.obligation_number:
         return NO_LONGER_READY, None
     if letter.corrects_id is None and status.ready_on is None:
@@ -78,49 +85,81 @@ def _start_letter_status(letter: Letter) -> tuple[str | None, CaseStatus | None]
     return None, status
 
 
-def _lease_expired(letter: Letter) -> bool:
+def _lease_expired(letter: Letter, now: datetime) -> bool:
     lease = timedelta(seconds=settings.LETTER_RENDER_LEASE_SECONDS)
-    return letter.rendering_started_at is None or letter.rendering_started_at < timezone.now() - lease
+    return letter.rendering_started_at is None or letter.rendering_started_at < now - lease
 
 
-def _lock(letter_id: int) -> Letter:
-    """Lock the person, then the letter, inside the caller's transaction.
+def _lock(letter_ids: Iterable[int]) -> list[Letter]:
+    """Lock the letters' people, then the letters, inside the caller's transaction; both in id
+    order. Returns the letters found, in id order, each with its locked newcomer.
 
     Every write to a person's conditions locks the newcomer row first (integration.services), so
     holding it here means the readiness re-checked below cannot change before we commit; taking
-    the locks in that same order everywhere keeps workers and case updates from deadlocking.
+    the locks in that same order everywhere (people before letters, people by id) keeps workers
+    and case updates from deadlocking.
     """
-    newcomer = Newcomer.objects.select_for_update(of=("self",)).get(letters__pk=letter_id)
-    letter = Letter.objects.select_for_update().get(pk=letter_id)
-    letter.newcomer = newcomer
-    return letter
+    letter_ids = list(letter_ids)
+    people = Letter.objects.filter(pk__in=letter_ids).values("newcomer_id")
+    newcomers = {newcomer.pk: newcomer
+                 for newcomer in Newcomer.objects.select_for_update().filter(pk__in=people).order_by("pk")}
+    letters = list(Letter.objects.select_for_update().filter(pk__in=letter_ids).order_by("pk"))
+    for letter in letters:
+        letter.newcomer = newcomers[letter.newcomer_id]
+    return letters
 
 
-def _claim(letter_id: int) -> tuple[IssueOutcome | None, Letter | None]:
+_CLAIMED_FIELDS = ["status", "attempts", "rendering_started_at", "letter_date", "start_date", "regime", "updated_at"]
+
+
+def _claim(letter_ids: list[int]) -> tuple[dict[int, IssueOutcome], list[Letter]]:
+    """Claim the letters that may go out now: the outcome of each one that may not, and the
+    claimed letters (status "rendering", a new attempt each)."""
     with transaction.atomic():
-        letter = _lock(letter_id)
-        if letter.status in (LetterStatus.ISSUED, LetterStatus.CANCELLED):
-            return IssueOutcome.ALREADY_DONE, None
-        if letter.status == LetterStatus.RENDERING and not _lease_expired(letter):
-            return IssueOutcome.BUSY, None
-        reason, status = (_start_letter_status(letter) if letter.kind == LetterKind.START_DATE
-                          else (_not_ready_reason(letter), None))
-        if reason:
-            cancel_letter(letter, reason)
-            return IssueOutcome.CANCELLED, None
-        letter.status = LetterStatus.RENDERING
-        letter.attempts += 1
-        letter.rendering_started_at = timezone.now()
-        letter.letter_date = timezone.localdate()
-        if status is not None:
-            # What the start-date letter states comes from the case status: the start of the
-            # obligation (the permit that created it, DOMAIN.md §8) and the act in force.
-            letter.start_date = status.start_date
-            letter.regime = status.decision.regime
-        letter.save(update_fields=["status", "attempts", "rendering_started_at", "letter_date", "start_date",
-                                   "regime", "updated_at"])
-        record_event(letter, "rendering", f"attempt {letter.attempts}")
-        return None, letter
+        letters = _lock(letter_ids)
+        outcomes = {}
+        now, today = timezone.now(), timezone.localdate()
+        # The start-date letters' statuses derived again now, for all of them in one query.
+        statuses = case_facts.statuses_for(
+            {letter.newcomer_id for letter in letters if letter.kind == LetterKind.START_DATE}, today)
+        claimed = []
+        for letter in letters:
+            outcome = _claim_one(letter, statuses.get(letter.newcomer_id), now, today)
+            if outcome is None:
+                claimed.append(letter)
+            else:
+                outcomes[letter.pk] = outcome
+        for letter in claimed:
+            letter.save(update_fields=_CLAIMED_FIELDS)
+        LetterEvent.objects.bulk_create(
+            LetterEvent(letter=letter, event="rendering", detail=f"attempt {letter.attempts}") for letter in claimed)
+    # The addresses the letters are sent to, read for the whole batch at once (not per render).
+    prefetch_related_objects([letter.newcomer for letter in claimed], "registrations")
+    return outcomes, claimed
+
+
+def _claim_one(letter: Letter, status: CaseStatus | None, now: datetime, today: date) -> IssueOutcome | None:
+    """Check one locked letter and, when it may go out, mark it claimed in memory (the caller
+    saves it); otherwise the outcome."""
+    if letter.status in (LetterStatus.ISSUED, LetterStatus.CANCELLED):
+        return IssueOutcome.ALREADY_DONE
+    if letter.status == LetterStatus.RENDERING and not _lease_expired(letter, now):
+        return IssueOutcome.BUSY
+    reason, status = (_start_letter_status(letter, status) if letter.kind == LetterKind.START_DATE
+                      else (_not_ready_reason(letter), None))
+    if reason:
+        cancel_letter(letter, reason)
+        return IssueOutcome.CANCELLED
+    letter.status = LetterStatus.RENDERING
+    letter.attempts += 1
+    letter.rendering_started_at = now
+    letter.letter_date = today
+    if status is not None:
+        # What the start-date letter states comes from the case status: the start of the
+        # obligation (the permit that created it, DOMAIN.md §8) and the act in force.
+        letter.start_date = status.start_date
+        letter.regime = status.decision.regime
+    return None
 
 
 def _fail(letter_id: int, attempt: int, error: str) -> None:
@@ -134,6 +173,12 @@ def _fail(letter_id: int, attempt: int, error: str) -> None:
         record_event(letter, "failed", error)
 
 
+def _failed(letter: Letter, exc: Exception) -> IssueOutcome:
+    logger.exception("Issuing letter %s failed", letter.reference)
+    _fail(letter.pk, letter.attempts, f"{exc.__class__.__name__}: {exc}"[:2000])
+    return IssueOutcome.FAILED
+
+
 def pdf_name(letter: Letter) -> str:
     """Where the letter's PDF is stored: named by the letter (its reference, in the folder of
     the month it was queued), never by the attempt. `letter_date` is set again at every claim,
@@ -142,58 +187,106 @@ def pdf_name(letter: Letter) -> str:
     return f"{timezone.localtime(letter.queued_at):%Y/%m}/{letter.reference}.pdf"
 
 
-def _store(letter_id: int, attempt: int, pdf: bytes, page_count: int) -> IssueOutcome:
+_ISSUED_FIELDS = ["pdf", "sha256", "page_count", "status", "issued_at", "last_error", "updated_at"]
+
+
+def _store(rendered: list[tuple[Letter, rendering.RenderedPdf]]) -> dict[int, IssueOutcome]:
+    """Store the rendered letters whose lease is still this worker's, in one transaction."""
+    by_id = {letter.pk: (letter.attempts, result) for letter, result in rendered}
+    issued = []
     with transaction.atomic():
         # The claim checked the facts moments ago; what changed since went through the services
         # and is in the stored case state.
-        letter = _lock(letter_id)
-        if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
-            return IssueOutcome.LOST_LEASE
-        reason = _not_ready_reason(letter)
-        if reason:
-            cancel_letter(letter, reason)
-            return IssueOutcome.CANCELLED
-        name = pdf_name(letter)
-        storage = letter_storage()
-        if storage.exists(name):  # left by an attempt that crashed before it committed
-            storage.delete(name)
-        letter.pdf.save(name, ContentFile(pdf), save=False)
-        letter.sha256 = hashlib.sha256(pdf).hexdigest()
-        letter.page_count = page_count
-        letter.status = LetterStatus.ISSUED
-        letter.issued_at = timezone.now()
-        letter.last_error = ""
-        letter.save()
-        if letter.kind == LetterKind.START_DATE:
-            _record_stated_letter(letter)
-        record_event(letter, "issued")
-        if letter.newcomer.email and letter.kind != LetterKind.INTAKE_INVITATION:
-            # "A new letter is waiting", owed in the transaction that issued the letter and sent
-            # after it (letters.outbox); the invitation's own e-mail already told the person.
-            outbox.add(EmailKind.NEW_LETTER, letter=letter)
-        return IssueOutcome.ISSUED
+        outcomes = {}
+        for letter in _lock(by_id):
+            attempt, result = by_id[letter.pk]
+            if letter.status != LetterStatus.RENDERING or letter.attempts != attempt:
+                outcomes[letter.pk] = IssueOutcome.LOST_LEASE
+                continue
+            reason = _not_ready_reason(letter)
+            if reason:
+                cancel_letter(letter, reason)
+                outcomes[letter.pk] = IssueOutcome.CANCELLED
+                continue
+            _save_pdf(letter, result)
+            issued.append(letter)
+        now = timezone.now()
+        for letter in issued:
+            letter.status = LetterStatus.ISSUED
+            letter.issued_at = now
+            letter.last_error = ""
+            letter.save(update_fields=_ISSUED_FIELDS)
+        _record_stated_letters([letter for letter in issued if letter.kind == LetterKind.START_DATE])
+        LetterEvent.objects.bulk_create(LetterEvent(letter=letter, event="issued") for letter in issued)
+        for letter in issued:
+            if letter.newcomer.email and letter.kind != LetterKind.INTAKE_INVITATION:
+                # "A new letter is waiting", owed in the transaction that issued the letter and
+                # sent after it (letters.outbox); the invitation's own e-mail already told the person.
+                outbox.add(EmailKind.NEW_LETTER, letter=letter)
+            outcomes[letter.pk] = IssueOutcome.ISSUED
+    return outcomes
 
 
-def _record_stated_letter(letter: Letter) -> None:
-    """What the person now holds in writing, for the case status (under the newcomer lock)."""
-    Newcomer.objects.filter(pk=letter.newcomer_id).update(
-        issued_letter_date=letter.letter_date, issued_letter_start_date=letter.start_date,
-        issued_letter_regime=letter.regime, issued_letter_obligation=letter.obligation_number,
-        correction_requested=False)
-    refresh_case_state(letter.newcomer)
+def _save_pdf(letter: Letter, result: rendering.RenderedPdf) -> None:
+    """Write the PDF under the letter's name (the caller holds the lease and the row lock)."""
+    name = pdf_name(letter)
+    storage = letter_storage()
+    if storage.exists(name):  # left by an attempt that crashed before it committed
+        storage.delete(name)
+    letter.pdf.save(name, ContentFile(result.pdf), save=False)
+    letter.sha256 = hashlib.sha256(result.pdf).hexdigest()
+    letter.page_count = result.page_count
+
+
+def _record_stated_letters(letters: list[Letter]) -> None:
+    """What each person now holds in writing, for the case status (under the newcomer locks)."""
+    stated = {letter.newcomer_id: letter for letter in letters}  # in id order: the last one counts
+    for newcomer_id, letter in stated.items():
+        Newcomer.objects.filter(pk=newcomer_id).update(
+            issued_letter_date=letter.letter_date, issued_letter_start_date=letter.start_date,
+            issued_letter_regime=letter.regime, issued_letter_obligation=letter.obligation_number,
+            correction_requested=False)
+    refresh_case_states([letter.newcomer for letter in stated.values()])
+
+
+def _store_or_fail(rendered: list[tuple[Letter, rendering.RenderedPdf]]) -> dict[int, IssueOutcome]:
+    """Store the batch together; if that fails (a full disk, a permission, a database error),
+    store each letter on its own, so only the letter at fault is marked failed. Storing is
+    trouble of the same kind as rendering for the operator and must not leave a letter
+    "rendering" until its lease ends."""
+    try:
+        return _store(rendered)
+    except Exception as exc:
+        if len(rendered) == 1:
+            return {rendered[0][0].pk: _failed(rendered[0][0], exc)}
+        logger.warning("Storing %d letters together failed (%s); storing them one by one",
+                       len(rendered), exc.__class__.__name__)
+    outcomes = {}
+    for item in rendered:
+        outcomes.update(_store_or_fail([item]))
+    return outcomes
+
+
+def issue_letters(letter_ids: Iterable[int]) -> dict[int, IssueOutcome]:
+    """Issue several letters, each exactly once: safe to call any number of times, concurrently
+    (with overlapping batches too), or after a crash. Returns each letter's outcome."""
+    letter_ids = sorted(set(letter_ids))
+    outcomes, claimed = _claim(letter_ids)
+    rendered = []
+    for letter in claimed:
+        try:
+            rendered.append((letter, rendering.render_letter_pdf(letter)))
+        except Exception as exc:
+            outcomes[letter.pk] = _failed(letter, exc)
+    if rendered:
+        outcomes.update(_store_or_fail(rendered))
+    if missing := set(letter_ids) - set(outcomes):
+        # A message naming letters that do not exist is a bug upstream: the task fails (and is
+        # counted) once the letters that do exist have been dealt with.
+        raise Letter.DoesNotExist(f"no letters with ids {sorted(missing)}")
+    return outcomes
 
 
 def issue_letter(letter_id: int) -> IssueOutcome:
     """Issue one letter; safe to call any number of times, concurrently, or after a crash."""
-    outcome, letter = _claim(letter_id)
-    if outcome is not None:
-        return outcome
-    try:
-        rendered = rendering.render_letter_pdf(letter)
-        # Storing can fail too (a full disk, a permission): that is the same kind of trouble
-        # for the operator and must not leave the letter "rendering" until the lease ends.
-        return _store(letter_id, letter.attempts, rendered.pdf, rendered.page_count)
-    except Exception as exc:
-        logger.exception("Issuing letter %s failed", letter.reference)
-        _fail(letter_id, letter.attempts, f"{exc.__class__.__name__}: {exc}"[:2000])
-        return IssueOutcome.FAILED
+    return issue_letters([letter_id])[letter_id]

@@ -21,9 +21,9 @@ from integration.models import Newcomer
 from integration.services import refresh_case_state
 
 from . import sending
-from .issuing import IssueOutcome, issue_letter
+from .issuing import IssueOutcome, issue_letters
 from .models import Letter, LetterStatus
-from .publish import enqueue
+from .publish import enqueue_many, issue_batches
 
 
 def ready_without_letter(batch_size: int, after_id: int = 0):
@@ -77,7 +77,6 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None,
     """
     batch_size = batch_size or settings.LETTER_SWEEP_BATCH_SIZE
     counts = {"requested": 0, "dispatched": 0, "issued": 0}
-    dispatch = issue_letter if run_now else enqueue
 
     after = 0
     while batch := list(ready_without_letter(batch_size, after)):
@@ -98,11 +97,13 @@ def sweep(*, run_now: bool = False, batch_size: int | None = None, log=None,
             # Restart the grace period of the queued ones we hand out now, so the next sweep
             # does not send the same messages again while these are still in the queue.
             Letter.objects.filter(pk__in=batch, status=LetterStatus.QUEUED).update(updated_at=timezone.now())
-        for letter_id in batch:
-            result = dispatch(letter_id)
-            counts["dispatched"] += 1
-            if result is IssueOutcome.ISSUED:
-                counts["issued"] += 1
+        if run_now:
+            for letters in issue_batches(batch):
+                outcomes = issue_letters(letters).values()
+                counts["issued"] += sum(outcome is IssueOutcome.ISSUED for outcome in outcomes)
+        else:
+            enqueue_many(batch)  # a lost publish: the letter stays due, the next sweep tries again
+        counts["dispatched"] += len(batch)
         after = batch[-1]
         if log:
             log(f"dispatched {counts['dispatched']} unfinished letters")

@@ -22,6 +22,15 @@ def issue_letter(letter_id: int) -> str:
     return issuing.issue_letter(letter_id).value
 
 
+@shared_task(name=publish.ISSUE_LETTERS, acks_late=True)
+def issue_letters(letter_ids: list[int]) -> dict[str, int]:
+    """A batch of letters (the sweep, bulk work): how many came to each outcome."""
+    counts: dict[str, int] = {}
+    for outcome in issuing.issue_letters(letter_ids).values():
+        counts[outcome.value] = counts.get(outcome.value, 0) + 1
+    return counts
+
+
 @shared_task(name=publish.SEND_EMAIL, acks_late=True)
 def send_email(email_id: int) -> str:
     # A failure is stored on the row with a back-off; the sweep hands it out again.

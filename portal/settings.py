@@ -328,6 +328,9 @@ LETTER_FAILED_RETRY_SECONDS = env.int("LETTER_FAILED_RETRY_SECONDS", default=900
 # this long before handing it out again.
 LETTER_QUEUED_GRACE_SECONDS = env.int("LETTER_QUEUED_GRACE_SECONDS", default=30)
 LETTER_SWEEP_BATCH_SIZE = env.int("LETTER_SWEEP_BATCH_SIZE", default=500)
+# Letters handed out together to one worker (the sweep, bulk work): claimed and stored in one
+# transaction each. Larger batches save little more and hold more letters behind one worker.
+LETTER_ISSUE_BATCH_SIZE = env.int("LETTER_ISSUE_BATCH_SIZE", default=20)
 LETTER_SENDER = {
     "organisation": "Dienst Uitvoering Onderwijs",
     "unit": "Inburgering",

@@ -140,16 +140,16 @@ def test_an_attempt_in_another_month_overwrites_the_file_of_an_attempt_that_cras
     """The file is named by the letter, not by the attempt's date: a crash after the file was
     written and a retry next month leave one file, not an orphan in last month's folder."""
     letter = Letter.objects.get(newcomer=ready_newcomer)
-    real_record = issuing._record_stated_letter
+    real_record = issuing._record_stated_letters
 
-    def crash_after_the_file_was_written(letter_being_stored):
+    def crash_after_the_file_was_written(letters_being_stored):
         raise OSError("the process died here")
 
-    monkeypatch.setattr(issuing, "_record_stated_letter", crash_after_the_file_was_written)
+    monkeypatch.setattr(issuing, "_record_stated_letters", crash_after_the_file_was_written)
     assert issue_letter(letter.pk) is Outcome.FAILED
     assert len(list(_private_storage.rglob("*.pdf"))) == 1  # the rolled-back attempt's file
 
-    monkeypatch.setattr(issuing, "_record_stated_letter", real_record)
+    monkeypatch.setattr(issuing, "_record_stated_letters", real_record)
     next_month = timezone.localdate() + timedelta(days=40)
     monkeypatch.setattr(issuing.timezone, "localdate", lambda *args: next_month)
     assert issue_letter(letter.pk) is Outcome.ISSUED
@@ -372,7 +372,7 @@ def test_the_sweep_hands_out_a_lost_queued_letter_once_per_grace_period(ready_ne
     letter = Letter.objects.get(newcomer=ready_newcomer)
     Letter.objects.filter(pk=letter.pk).update(updated_at=timezone.now() - timedelta(hours=1))
     sent = []
-    monkeypatch.setattr(sweep, "enqueue", lambda letter_id: sent.append(letter_id) or True)
+    monkeypatch.setattr(sweep, "enqueue_many", lambda letter_ids: sent.extend(letter_ids) or len(letter_ids))
 
     assert sweep.sweep()["dispatched"] == 1
     assert sweep.sweep()["dispatched"] == 0

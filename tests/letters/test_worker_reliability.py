@@ -25,7 +25,7 @@ from integration import services as case
 from integration.models import Newcomer
 from letters import sweep
 from letters.models import Letter, LetterEvent, LetterKind, LetterStatus
-from letters.publish import enqueue
+from letters.publish import enqueue, enqueue_many
 from portal.celery import app
 
 from .conftest import REGISTERED_ON, utrecht
@@ -161,6 +161,27 @@ def test_two_workers_and_the_sweep_racing_on_the_same_letters_issue_each_once(
     assert len(mails) == 60 and set(mails.values()) == {1}
     for worker in workers:
         assert "succeeded" in worker.log(), f"{worker.name} did no work"
+
+
+def test_overlapping_batches_handed_to_two_workers_twice_issue_each_letter_once(
+        letter_workers, ready_people, settings):
+    """The sweep and bulk work hand letters out in batches (a task per batch): batches that
+    overlap, and the same batches again, still give each person one letter, one file, one mail."""
+    ids = ready_people(45)
+    workers = start_all(letter_workers, "w1", "w2")
+    sweep.sweep()  # requests the 45 letters; each is enqueued on its own as well
+    letter_ids = list(Letter.objects.order_by("pk").values_list("pk", flat=True))
+    for batch_size in (10, 7, 10):
+        settings.LETTER_ISSUE_BATCH_SIZE = batch_size
+        assert enqueue_many(letter_ids) == 45
+
+    wait_until(lambda: issued_count() == 45, timeout=90, message="45 issued letters")
+    wait_until(lambda: queue_length(letter_workers) == 0, timeout=60, message="the queue to drain")
+    wait_for_quiet()
+    assert_each_issued_exactly_once(ids, letter_workers.storage_root)
+    mails = Counter(LetterEvent.objects.filter(event="email_sent").values_list("letter_id", flat=True))
+    assert set(mails.values()) <= {1}
+    assert all("letters.tasks.issue_letters" in worker.log() for worker in workers), "a worker took no batch"
 
 
 def test_a_worker_killed_mid_batch_loses_no_letter_and_duplicates_none(letter_workers, ready_people, settings):
