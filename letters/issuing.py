@@ -35,6 +35,7 @@ from django.utils import timezone
 from integration import case_facts
 from integration.case_status import CaseStatus
 from integration.models import IntakeStatus, Newcomer
+from integration.rows import update_rows
 from integration.services import refresh_case_states
 
 from . import outbox, rendering, route_letters
@@ -129,8 +130,7 @@ def _claim(letter_ids: list[int]) -> tuple[dict[int, IssueOutcome], list[Letter]
                 claimed.append(letter)
             else:
                 outcomes[letter.pk] = outcome
-        for letter in claimed:
-            letter.save(update_fields=_CLAIMED_FIELDS)
+        update_rows(claimed, _CLAIMED_FIELDS)
         LetterEvent.objects.bulk_create(
             LetterEvent(letter=letter, event="rendering", detail=f"attempt {letter.attempts}") for letter in claimed)
     # The addresses the letters are sent to, read for the whole batch at once (not per render).
@@ -152,7 +152,7 @@ def _claim_one(letter: Letter, status: CaseStatus | None, now: datetime, today: 
         return IssueOutcome.CANCELLED
     letter.status = LetterStatus.RENDERING
     letter.attempts += 1
-    letter.rendering_started_at = now
+    letter.rendering_started_at = letter.updated_at = now
     letter.letter_date = today
     if status is not None:
         # What the start-date letter states comes from the case status: the start of the
@@ -213,9 +213,9 @@ def _store(rendered: list[tuple[Letter, rendering.RenderedPdf]]) -> dict[int, Is
         now = timezone.now()
         for letter in issued:
             letter.status = LetterStatus.ISSUED
-            letter.issued_at = now
+            letter.issued_at = letter.updated_at = now
             letter.last_error = ""
-            letter.save(update_fields=_ISSUED_FIELDS)
+        update_rows(issued, _ISSUED_FIELDS)
         _record_stated_letters([letter for letter in issued if letter.kind == LetterKind.START_DATE])
         LetterEvent.objects.bulk_create(LetterEvent(letter=letter, event="issued") for letter in issued)
         for letter in issued:
@@ -241,12 +241,16 @@ def _save_pdf(letter: Letter, result: rendering.RenderedPdf) -> None:
 def _record_stated_letters(letters: list[Letter]) -> None:
     """What each person now holds in writing, for the case status (under the newcomer locks)."""
     stated = {letter.newcomer_id: letter for letter in letters}  # in id order: the last one counts
-    for newcomer_id, letter in stated.items():
-        Newcomer.objects.filter(pk=newcomer_id).update(
-            issued_letter_date=letter.letter_date, issued_letter_start_date=letter.start_date,
-            issued_letter_regime=letter.regime, issued_letter_obligation=letter.obligation_number,
-            correction_requested=False)
-    refresh_case_states([letter.newcomer for letter in stated.values()])
+    newcomers = []
+    for letter in stated.values():
+        newcomer = letter.newcomer
+        newcomer.issued_letter_date, newcomer.issued_letter_start_date = letter.letter_date, letter.start_date
+        newcomer.issued_letter_regime, newcomer.issued_letter_obligation = letter.regime, letter.obligation_number
+        newcomer.correction_requested = False
+        newcomers.append(newcomer)
+    update_rows(newcomers, ["issued_letter_date", "issued_letter_start_date", "issued_letter_regime",
+                            "issued_letter_obligation", "correction_requested"])
+    refresh_case_states(newcomers)
 
 
 def _store_or_fail(rendered: list[tuple[Letter, rendering.RenderedPdf]]) -> dict[int, IssueOutcome]:
