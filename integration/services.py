@@ -18,6 +18,7 @@ from . import case_facts
 from .case_status import CaseStatus, mirror_columns, registry_decision
 from .choices import DecisionSource, Regime
 from .models import ContactMoment, MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from .rows import update_rows
 from .validators import normalise_bsn
 
 # Sent inside the transaction after a newcomer's case state was recomputed.
@@ -38,23 +39,33 @@ def refresh_case_state(newcomer: Newcomer, on: date | None = None) -> CaseStatus
 def refresh_case_states(newcomers: list[Newcomer], on: date | None = None) -> dict[int, CaseStatus]:
     """`refresh_case_state` for several people whose rows the caller has locked, their facts
     read in one query (issuing a batch of letters)."""
-    on = on or timezone.localdate()
+    on, now = on or timezone.localdate(), timezone.now()
     loaded = {person.pk: person
               for person in case_facts.with_case_facts(Newcomer.objects.filter(pk__in=[n.pk for n in newcomers]))}
-    statuses = {}
+    statuses, columns = {}, []
     for newcomer in newcomers:
         statuses[newcomer.pk] = status = case_facts.status_of_loaded(loaded[newcomer.pk], on)
-        _store_case_state(newcomer, status)
+        columns = _set_case_state(newcomer, status, now)
+    update_rows(newcomers, [*columns, "updated_at"])  # every person's in one statement
+    for newcomer in newcomers:
+        case_state_changed.send(sender=Newcomer, newcomer=newcomer, status=statuses[newcomer.pk])
     return statuses
 
 
 def _store_case_state(newcomer: Newcomer, status: CaseStatus) -> None:
     """Store the status's SQL mirror and announce the change (see `refresh_case_state`)."""
+    columns = _set_case_state(newcomer, status, timezone.now())
+    update_rows([newcomer], [*columns, "updated_at"])
+    case_state_changed.send(sender=Newcomer, newcomer=newcomer, status=status)
+
+
+def _set_case_state(newcomer: Newcomer, status: CaseStatus, now) -> list[str]:
+    """Put the status's SQL mirror on the newcomer in memory; the names of its columns."""
     columns = mirror_columns(status)
-    Newcomer.objects.filter(pk=newcomer.pk).update(**columns, updated_at=timezone.now())
     for name, value in columns.items():
         setattr(newcomer, name, value)
-    case_state_changed.send(sender=Newcomer, newcomer=newcomer, status=status)
+    newcomer.updated_at = now
+    return list(columns)
 
 
 def _locked(newcomer: Newcomer) -> Newcomer:

@@ -10,6 +10,8 @@ Redis's "unacked" set) for the whole delay, and a worker holding one died when R
 the sweep (beat, every minute) hands it out again once its retry interval has passed.
 """
 
+from collections import Counter
+
 from celery import shared_task
 
 from . import issuing, publish, sending, sweep
@@ -25,10 +27,7 @@ def issue_letter(letter_id: int) -> str:
 @shared_task(name=publish.ISSUE_LETTERS, acks_late=True)
 def issue_letters(letter_ids: list[int]) -> dict[str, int]:
     """A batch of letters (the sweep, bulk work): how many came to each outcome."""
-    counts: dict[str, int] = {}
-    for outcome in issuing.issue_letters(letter_ids).values():
-        counts[outcome.value] = counts.get(outcome.value, 0) + 1
-    return counts
+    return dict(Counter(outcome.value for outcome in issuing.issue_letters(letter_ids).values()))
 
 
 @shared_task(name=publish.SEND_EMAIL, acks_late=True)
