@@ -2,7 +2,8 @@
 
 On a fresh PostgreSQL database (created and migrated here, dropped afterwards unless --keep)
 it loads N ready people, each with a queued start-date letter as the case update leaves it, and
-starts W `celery worker` processes (prefork, concurrency 1) on a queue of its own (only that
+starts W `celery worker` processes (prefork, concurrency 1; with `--one-worker`, one worker of
+concurrency W, as the production entrypoint runs it) on a queue of its own (only that
 queue is purged before and after, so other users of the same Redis database are left alone).
 The workers keep their database connection between tasks, as production does
 (`DB_CONN_MAX_AGE` 600); `--connection-per-task` opens and closes one per task instead.
@@ -54,6 +55,9 @@ def _parse():
     parser.add_argument("--keep", action="store_true", help="leave the database in place")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="letters per task (LETTER_ISSUE_BATCH_SIZE; default: the setting's)")
+    parser.add_argument("--one-worker", action="store_true",
+                        help="one worker process with --workers pool processes (the production entrypoint's "
+                             "layout) instead of --workers workers of one pool process each")
     parser.add_argument("--one-by-one", action="store_true",
                         help="a task per letter (letters.publish.enqueue) instead of batches")
     parser.add_argument("--connection-per-task", action="store_true",
@@ -132,7 +136,7 @@ def load_ready_people_with_queued_letters(count: int) -> list[int]:
 # --- Issuing through the workers --------------------------------------------------------------
 
 
-def start_workers(count: int, env: dict, log_dir: Path) -> list[subprocess.Popen]:
+def start_workers(count: int, env: dict, log_dir: Path, concurrency: int = 1) -> list[subprocess.Popen]:
     workers = []
     for number in range(count):
         log = open(log_dir / f"worker{number}.log", "wb")  # noqa: SIM115 (open while the worker runs)
@@ -140,7 +144,7 @@ def start_workers(count: int, env: dict, log_dir: Path) -> list[subprocess.Popen
         # that is "ready", whatever the log level lets through.
         env = {**env, "HEARTBEAT_FILE": str(log_dir / f"worker{number}.alive")}
         workers.append(subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", "--concurrency=1",
+            [sys.executable, "-m", "celery", "-A", "portal", "worker", "--pool=prefork", f"--concurrency={concurrency}",
              "-Q", QUEUE, "-n", f"bench{number}-{os.getpid()}@%h", "--without-gossip", "--without-mingle",
              "--loglevel=INFO"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
@@ -259,10 +263,15 @@ def main():
         worker_env = env
         if not args.connection_per_task:
             worker_env = {**env, "DB_CONN_MAX_AGE": "600"}
-        workers = start_workers(args.workers, worker_env, storage)
+        if args.one_worker:
+            workers = start_workers(1, worker_env, storage, concurrency=args.workers)
+            layout = f"1 worker (prefork, concurrency {args.workers})"
+        else:
+            workers = start_workers(args.workers, worker_env, storage)
+            layout = f"{args.workers} workers (prefork, concurrency 1)"
         how = ("a task per letter" if args.one_by_one
                else f"tasks of {settings.LETTER_ISSUE_BATCH_SIZE} letters")
-        print(f"{args.workers} workers (prefork, concurrency 1) on Redis, all {len(letter_ids):,} letters, {how}:")
+        print(f"{layout} on Redis, all {len(letter_ids):,} letters, {how}:")
         through_workers = issue_through_workers(letter_ids, args.one_by_one)
         stop_workers(workers)
 
