@@ -94,6 +94,16 @@ def bulk_ready_people(count_: int, *, surnames: dict[int, str] | None = None, fi
     return ids
 
 
+def events(letter) -> list[str]:
+    """What happened to a letter, in order (its timeline's event names)."""
+    return list(letter.events.values_list("event", flat=True))
+
+
+def stored_files(storage_root) -> list[str]:
+    """The PDF files in the letters' storage folder, by their names in storage, sorted."""
+    return sorted(path.relative_to(storage_root).as_posix() for path in storage_root.rglob("*.pdf"))
+
+
 @pytest.fixture
 def ready_newcomer(db) -> Newcomer:
     return make_ready_newcomer()

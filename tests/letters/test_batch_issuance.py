@@ -18,7 +18,7 @@ from letters.issuing import issue_letter, issue_letters
 from letters.models import EmailKind, Letter, LetterStatus, OutgoingEmail
 from tests.factories import valid_bsns
 
-from .conftest import make_ready_newcomer
+from .conftest import events, make_ready_newcomer, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -33,14 +33,6 @@ def ready_letters(count: int, first_bsn: int = 30_000_000) -> list[Letter]:
 
 def ids(letters: list[Letter]) -> list[int]:
     return [letter.pk for letter in letters]
-
-
-def events(letter: Letter) -> list[str]:
-    return list(letter.events.values_list("event", flat=True))
-
-
-def stored_files(storage_root) -> list[str]:
-    return sorted(path.relative_to(storage_root).as_posix() for path in storage_root.rglob("*.pdf"))
 
 
 def test_a_batch_issues_each_letter_once_with_its_own_file_event_and_email(_private_storage):

@@ -19,6 +19,8 @@ from letters.issuing import issue_letter
 from letters.models import EmailStatus, Letter, LetterStatus, OutgoingEmail
 from letters.requests import cancel_letter
 
+from .conftest import events, stored_files
+
 BSN = "111222333"
 
 
@@ -37,10 +39,6 @@ def broken_letter_template(settings, tmp_path):
             settings.TEMPLATES = working
 
     return Template
-
-
-def events(letter: Letter) -> list[str]:
-    return list(letter.events.values_list("event", flat=True))
 
 
 def stored_pdf(letter: Letter) -> bytes:
@@ -155,8 +153,7 @@ def test_an_attempt_in_another_month_overwrites_the_file_of_an_attempt_that_cras
     assert issue_letter(letter.pk) is Outcome.ISSUED
     letter.refresh_from_db()
     assert letter.letter_date == next_month and letter.attempts == 2
-    assert [path.relative_to(_private_storage).as_posix() for path in _private_storage.rglob("*.pdf")] == [
-        letter.pdf.name]
+    assert stored_files(_private_storage) == [letter.pdf.name]
     assert letter.pdf.name.endswith(f"/{letter.reference}.pdf")
 
 
