@@ -1,7 +1,9 @@
 """Synthetic newcomers for benchmarks, as plain rows ready for COPY or a bulk insert.
 
 The mix follows what a running portal holds: most people have their start-date letter, some
-wait for a condition, some are ready with a letter in the queue and a few are overdue. Facts
+wait for a condition, some are ready with a letter in the queue and a few are overdue. People
+obliged under the 2021 act go on to the brede intake and the PIP as far as the time since their
+letter allows, so the municipal work list holds every stage (`RowFactory._brede_intake`). Facts
 are drawn at random (seeded); the decision is what the registry feed derives from them
 (`case_status.registry_decision`) and the derived case columns are the SQL mirror of the
 person's `case_status` (`mirror_columns`), so the rows are what the services would have stored.
@@ -9,25 +11,32 @@ person's `case_status` (`mirror_columns`), so the rows are what the services wou
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from operator import itemgetter
+
+from django.utils import timezone
 
 from integration import rules
 from integration.case_status import (
     CaseFacts,
     CaseStatus,
     DecisionRecord,
+    IntakeRecord,
     PermitRecord,
+    PlanRecord,
     RegistrationRecord,
     StatedLetter,
     case_status,
     mirror_columns,
     registry_decision,
 )
-from integration.choices import DecisionSource, Language, PurposeOfStay
+from integration.choices import DecisionSource, Language, PurposeOfStay, Regime, Route
+from integration.models import IntakeKind, IntakeStatus
 from integration.names import searchable_name
 from letters.models import KIND_REFERENCE_CODE, LetterKind, LetterStatus
 
@@ -67,6 +76,15 @@ LETTER_COLUMNS = (
     "page_count", "queued_at", "rendering_started_at", "issued_at", "email_sent_at", "updated_at",
     "intake_id", "extension_id", "period_end",
 )
+INTAKE_COLUMNS = (
+    "id", "public_id", "newcomer_id", "municipality_id", "kind", "starts_at", "ends_at", "location", "officer_id",
+    "status", "invitation_sent_at", "calendar_uid", "calendar_sequence", "cancellation_sent_at", "outcome_notes",
+    "created_at", "updated_at",
+)
+PLAN_COLUMNS = (
+    "id", "newcomer_id", "plan_date", "route", "exams", "pvt_required", "map_required", "revision_of_id",
+    "written_by_id", "created_at",
+)
 
 # What the letters of load data point to: no file exists, the hash is of nothing in particular.
 PLACEHOLDER_SHA256 = "0" * 63 + "1"
@@ -77,6 +95,21 @@ WAITING_FRACTION = 0.06
 QUEUED_FRACTION = 0.07
 DEFAULT_OVERDUE_FRACTION = 0.02
 WI2013_SHARE_OF_ISSUED = 0.2
+
+# The brede intake after the letter (WI2021, DOMAIN.md §5), in days: the interview one to six
+# weeks after the letter, the learnability test up to two weeks later, the PIP one to five weeks
+# after that. Some municipalities fall behind: a few people never got an intake, and of those
+# whose interview still lies ahead some are not invited yet, so PIPs come due unwritten.
+INTERVIEW_AFTER_LETTER = (7, 42)
+TEST_AFTER_INTERVIEW = (1, 14)
+PIP_AFTER_TEST = (7, 35)
+NO_INTAKE_FRACTION = 0.04
+NOT_YET_INVITED_FRACTION = 0.3
+ROUTES = (Route.B1,) * 8 + (Route.EDUCATION, Route.Z)
+# Appointments of an hour from 9.00, back to back: each officer has a room of their own, so
+# neither an officer nor a room is ever booked twice at once.
+INTAKE_FIRST_HOUR = 9
+INTAKES_PER_OFFICER_DAY = 7
 
 ISSUED, WAITING, QUEUED, OVERDUE = "issued", "waiting", "queued", "overdue"
 
@@ -89,9 +122,18 @@ _NATIONALITIES = ("SY", "ER", "AF", "MA", "IR", "IQ", "SO", "IN", "CN", "BR", "U
 _GIVEN_NAMES = ("Ahmad", "Fatima", "Mohammed", "Aisha", "Yonas", "Selam", "Omar", "Layla", "Dawit",
                 "Meron", "Ali", "Zahra", "Hassan", "Noor", "Ravi", "Mei", "Lucas", "Amal", "Tesfay",
                 "Hamid", "Sara", "Yusuf", "Mariam", "Abdi")
+# Many surnames, each a small share of the people, so a name search picks out a few, as it does
+# among real newcomers (a list of 20 names made every name a twentieth of the municipality).
 _SURNAMES = ("Al-Hassan", "Tesfaye", "Ahmadi", "Haddad", "Yusuf", "Berhe", "Karimi", "El Idrissi",
              "Osman", "Rahimi", "Gebremedhin", "Hussein", "Singh", "Wang", "Silva", "Mahmoud",
-             "Abdullah", "Mohammadi", "Kidane", "Farah")
+             "Abdullah", "Mohammadi", "Kidane", "Farah", "Al-Khatib", "Darwish", "Nasser", "Saleh",
+             "Ibrahim", "Mansour", "Kassem", "Habte", "Tekle", "Weldemariam", "Ghebreyesus", "Haile",
+             "Mengistu", "Negash", "Amiri", "Hosseini", "Jafari", "Sadeghi", "Rezaei", "Azizi",
+             "Noori", "Popal", "Stanekzai", "Wardak", "Benali", "Bouzid", "El Amrani", "Ouali",
+             "Aziz", "Warsame", "Abdi", "Jama", "Hersi", "Patel", "Sharma", "Reddy", "Li", "Zhang",
+             "Chen", "Liu", "Santos", "Oliveira", "Pereira", "Okafor", "Adeyemi", "Johnson", "Smith",
+             "Al-Zubaidi", "Jassim", "Kareem", "Sabri", "Elamin", "Osman Ali", "Bakr", "Yilmaz",
+             "Kaya", "Nowak", "Kowalski", "Popescu", "Ivanova")
 # (residence title, purpose): non-temporary permits of type 8a or 8c.
 _OBLIGED_PERMITS = ((26, PurposeOfStay.ASYLUM), (26, PurposeOfStay.ASYLUM), (21, PurposeOfStay.FAMILY),
                     (22, PurposeOfStay.HUMANITARIAN), (23, PurposeOfStay.OTHER_NON_TEMPORARY))
@@ -109,6 +151,31 @@ class Place:
     municipality_name: str = ""
 
 
+@dataclass(frozen=True)
+class Booking:
+    """An intake appointment as drawn: the record the case status reads, and who holds it."""
+
+    record: IntakeRecord
+    municipality_id: int
+    officer_id: int
+
+
+@dataclass(frozen=True)
+class BredeIntake:
+    """How far a person got with the brede intake and the PIP (both empty: not invited yet)."""
+
+    bookings: tuple[Booking, ...] = ()
+    plan: PlanRecord | None = None
+    written_by: int | None = None
+
+    def with_facts(self, facts: CaseFacts) -> CaseFacts:
+        return dataclasses.replace(facts, intakes=tuple(b.record for b in self.bookings),
+                                   plans=(self.plan,) if self.plan else ())
+
+
+NO_INTAKE = BredeIntake()
+
+
 @dataclass
 class Chunk:
     """The rows of one chunk, per table, plus how many ended up in each category."""
@@ -118,6 +185,8 @@ class Chunk:
     registrations: list[tuple] = field(default_factory=list)
     decisions: list[tuple] = field(default_factory=list)
     letters: list[tuple] = field(default_factory=list)
+    intakes: list[tuple] = field(default_factory=list)
+    plans: list[tuple] = field(default_factory=list)
     categories: dict[str, int] = field(default_factory=dict)
 
 
@@ -138,6 +207,11 @@ def load_reference(letter_id: int) -> str:
     return f"INB-{KIND_REFERENCE_CODE[LetterKind.START_DATE]}-{code[:4]}-{code[4:]}"
 
 
+def _working_day(day: date) -> date:
+    """The day itself, or the Monday after when it falls in a weekend (no intakes then)."""
+    return day + timedelta(days=max(0, 7 - day.weekday())) if day.weekday() >= 5 else day
+
+
 def _morning(day: date) -> datetime:
     return datetime.combine(day, time(8, 0), tzinfo=UTC)
 
@@ -146,12 +220,19 @@ class RowFactory:
     """Draws newcomers with their permits, registrations, decisions and letters."""
 
     def __init__(self, *, rng: random.Random, today: date, now: datetime, places: list[Place],
-                 overdue_fraction: float, pension_ages: dict[int, tuple[int, int]]):
+                 overdue_fraction: float, pension_ages: dict[int, tuple[int, int]],
+                 officer_for: Callable[[int, int], int]):
+        """`officer_for(municipality_id, number)` gives the user id of that municipality's
+        officer number `number` (0, 1, …) of this run, creating the account when needed."""
         self.rng = rng
         self.today = today
         self.now = now
         self.places = places
         self.pension_ages = pension_ages
+        self.officer_for = officer_for
+        self.zone = timezone.get_default_timezone()
+        self.booked: dict[tuple[int, date], int] = {}  # appointments per (municipality, day)
+        self.plan_exams = {route: list(rules.route_requirements(route).exams) for route in set(ROUTES)}
         self.thresholds = []
         total = 0.0
         for category, fraction in ((OVERDUE, overdue_fraction), (WAITING, WAITING_FRACTION),
@@ -180,7 +261,7 @@ class RowFactory:
             if rng.random() < WI2013_SHARE_OF_ISSUED:
                 decided = rules.WI2013_FIRST_DAY + timedelta(days=rng.randrange(self.wi2013_days))
             else:
-                decided = self._days_ago(90, max(90, self.wi2021_days))
+                decided = self._days_ago(30, max(30, self.wi2021_days))
             registered = decided + timedelta(days=rng.randint(0, 30))
         elif category == WAITING:
             decided, registered = self._days_ago(0, 120), None
@@ -202,6 +283,8 @@ class RowFactory:
         registration_id = first_ids["registration"]
         decision_id = first_ids["decision"]
         letter_id = first_ids["letter"]
+        intake_id = first_ids["intake"]
+        plan_id = first_ids["plan"]
         for _ in range(count):
             category = self._category()
             _, bsn = next(bsns)
@@ -227,9 +310,9 @@ class RowFactory:
                               decisions=(DecisionRecord(decision_id, regime, outcome, reason, decided,
                                                         DecisionSource.REGISTRY_FEED),))
 
-            letter = None
+            letter, intake = None, NO_INTAKE
             if category == ISSUED:
-                status, letter = self._issued(facts, letter_id, newcomer_id)
+                status, letter, intake = self._issued(facts, letter_id, newcomer_id)
             else:
                 status = self._status(facts)
                 if status.ready_on is not None and category != WAITING:
@@ -263,13 +346,23 @@ class RowFactory:
                 registration_id += 1
             rows.decisions.append((decision_id, newcomer_id, regime, outcome, reason, "", decided,
                                    DecisionSource.REGISTRY_FEED, "", None, now))
+            for booking in intake.bookings:
+                rows.intakes.append(self._intake_row(intake_id, newcomer_id, booking))
+                intake_id += 1
+            if intake.plan:
+                plan = intake.plan
+                rows.plans.append((plan_id, newcomer_id, plan.plan_date, plan.route, list(plan.exams),
+                                   plan.pvt_required, plan.map_required, None, intake.written_by, now))
+                plan_id += 1
             newcomer_id += 1
             permit_id += 1
             decision_id += 1
         return rows
 
-    def _issued(self, facts: CaseFacts, letter_id: int, newcomer_id: int) -> tuple[CaseStatus, tuple | None]:
-        """The status of a person whose start-date letter was issued, and that letter's row.
+    def _issued(self, facts: CaseFacts, letter_id: int,
+                newcomer_id: int) -> tuple[CaseStatus, tuple | None, BredeIntake]:
+        """The status of a person whose start-date letter was issued, that letter's row, and how
+        far the person got with the brede intake since.
 
         The letter states what the status before it says (the ready date and the obligation's
         start, with the act of the decision), and the status with the letter is what gets stored.
@@ -279,18 +372,18 @@ class RowFactory:
         the letter follows that.
         """
         if not rules.letter_applies(facts.decisions[0].facts()) or not facts.registrations:
-            return self._status(facts), None
+            return self._status(facts), None, NO_INTAKE
         ready, start = self._guess(facts)
         offset = self.rng.randint(0, 50)
         if ready <= self.today:
-            status = self._with_letter(facts, ready, start, offset)
+            status, intake = self._with_letter(facts, ready, start, offset)
             if status.ready_on == ready and status.start_date == start:
-                return status, self._issued_letter(letter_id, newcomer_id, status)
+                return status, self._issued_letter(letter_id, newcomer_id, status), intake
         before = self._status(facts)
         if before.ready_on is None or before.start_date is None:
-            return before, None
-        status = self._with_letter(facts, before.ready_on, before.start_date, offset)
-        return status, self._issued_letter(letter_id, newcomer_id, status)
+            return before, None, NO_INTAKE
+        status, intake = self._with_letter(facts, before.ready_on, before.start_date, offset)
+        return status, self._issued_letter(letter_id, newcomer_id, status), intake
 
     @staticmethod
     def _guess(facts: CaseFacts) -> tuple[date, date]:
@@ -302,12 +395,56 @@ class RowFactory:
         return max(facts.bsn_assigned_on, permit.decision_date, facts.registrations[0].facts.registered_on,
                    start), start
 
-    def _with_letter(self, facts: CaseFacts, ready: date, start: date, offset: int) -> CaseStatus:
+    def _with_letter(self, facts: CaseFacts, ready: date, start: date,
+                     offset: int) -> tuple[CaseStatus, BredeIntake]:
         letter_date = min(self.today, ready + timedelta(days=offset))
-        stated = StatedLetter(letter_date, start, facts.decisions[0].regime)
-        return self._status(CaseFacts(
-            date_of_birth=facts.date_of_birth, nationality=facts.nationality, bsn_assigned_on=facts.bsn_assigned_on,
-            permits=facts.permits, registrations=facts.registrations, decisions=facts.decisions, letter=stated))
+        regime = facts.decisions[0].regime
+        stated = StatedLetter(letter_date, start, regime)
+        intake = self._brede_intake(facts, letter_date) if regime == Regime.WI2021 else NO_INTAKE
+        return self._status(intake.with_facts(dataclasses.replace(facts, letter=stated))), intake
+
+    def _brede_intake(self, facts: CaseFacts, letter_date: date) -> BredeIntake:
+        """The intake interview, the learnability test and the first PIP of a person obliged
+        under the 2021 act, each as far as the days since the letter reach: an appointment on a
+        day still to come is planned, an earlier one was attended; the PIP is written once both
+        parts are done. The first registration is where the person lives (one is drawn)."""
+        rng, today = self.rng, self.today
+        municipality_id = facts.registrations[0].municipality_id
+        if rng.random() < NO_INTAKE_FRACTION:
+            return NO_INTAKE
+        interview_on = _working_day(letter_date + timedelta(days=rng.randint(*INTERVIEW_AFTER_LETTER)))
+        if interview_on >= today and rng.random() < NOT_YET_INVITED_FRACTION:
+            return NO_INTAKE
+        bookings = [self._book(IntakeKind.INTERVIEW, interview_on, municipality_id)]
+        if interview_on >= today:
+            return BredeIntake(tuple(bookings))
+        test_on = _working_day(interview_on + timedelta(days=rng.randint(*TEST_AFTER_INTERVIEW)))
+        bookings.append(self._book(IntakeKind.LBT, test_on, municipality_id))
+        plan_on = test_on + timedelta(days=rng.randint(*PIP_AFTER_TEST))
+        if plan_on > today:
+            return BredeIntake(tuple(bookings))
+        route = rng.choice(ROUTES)
+        plan = PlanRecord(0, plan_on, route, False, tuple(self.plan_exams[route]))
+        return BredeIntake(tuple(bookings), plan, bookings[0].officer_id)
+
+    def _book(self, kind: str, day: date, municipality_id: int) -> Booking:
+        """The next free hour on `day` in the municipality: officers fill their days in turn."""
+        taken = self.booked.get((municipality_id, day), 0)
+        self.booked[(municipality_id, day)] = taken + 1
+        officer_number, hour = divmod(taken, INTAKES_PER_OFFICER_DAY)
+        officer_id = self.officer_for(municipality_id, officer_number)
+        starts_at = datetime.combine(day, time(INTAKE_FIRST_HOUR + hour), tzinfo=self.zone)
+        status = IntakeStatus.PLANNED if day >= self.today else IntakeStatus.COMPLETED
+        record = IntakeRecord(0, kind, status, starts_at, starts_at + timedelta(hours=1),
+                              f"Spreekkamer L{officer_id}")
+        return Booking(record, municipality_id, officer_id)
+
+    def _intake_row(self, intake_id: int, newcomer_id: int, booking: Booking) -> tuple:
+        intake = booking.record
+        rng = self.rng
+        return (intake_id, uuid.UUID(int=rng.getrandbits(128), version=4), newcomer_id, booking.municipality_id,
+                intake.kind, intake.starts_at, intake.ends_at, intake.location, booking.officer_id, intake.status,
+                None, uuid.UUID(int=rng.getrandbits(128), version=4), 0, None, "", self.now, self.now)
 
     def _issued_letter(self, letter_id: int, newcomer_id: int, status: CaseStatus) -> tuple:
         """The row of the issued start-date letter `status.letter` describes."""

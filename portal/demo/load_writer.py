@@ -9,16 +9,26 @@ from __future__ import annotations
 
 from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Max
+from django.db.models import JSONField, Max
+from psycopg.types.json import Jsonb
 
-from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.models import (
+    IntakeAppointment,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    PersonalPlan,
+    ResidencePermit,
+)
 from letters.models import Letter
 
 from .load_rows import (
     DECISION_COLUMNS,
+    INTAKE_COLUMNS,
     LETTER_COLUMNS,
     NEWCOMER_COLUMNS,
     PERMIT_COLUMNS,
+    PLAN_COLUMNS,
     REGISTRATION_COLUMNS,
     Chunk,
 )
@@ -29,6 +39,8 @@ TABLES = (
     ("permit", ResidencePermit, PERMIT_COLUMNS, "permits"),
     ("registration", MunicipalRegistration, REGISTRATION_COLUMNS, "registrations"),
     ("decision", ObligationDecision, DECISION_COLUMNS, "decisions"),
+    ("intake", IntakeAppointment, INTAKE_COLUMNS, "intakes"),
+    ("plan", PersonalPlan, PLAN_COLUMNS, "plans"),
     ("letter", Letter, LETTER_COLUMNS, "letters"),
 )
 MODELS = [model for _, model, _, _ in TABLES]
@@ -82,8 +94,14 @@ def _column_names(model, columns) -> list[str]:
 def _copy(model, columns, rows) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     sql = f"COPY {table} ({', '.join(_column_names(model, columns))}) FROM STDIN"
+    # A JSON column takes its value as JSON (a Python list would otherwise go in as an array).
+    json_columns = [i for i, name in enumerate(columns) if isinstance(model._meta.get_field(name), JSONField)]
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
         for row in rows:
+            if json_columns:
+                row = list(row)
+                for i in json_columns:
+                    row[i] = Jsonb(row[i])
             copy.write_row(row)
 
 

@@ -1,6 +1,7 @@
 """`manage.py generate_load_data`: synthetic newcomers a benchmark can trust — valid and unique
 BSNs, the mix asked for, and derived columns the rules agree with."""
 
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from io import StringIO
 
@@ -12,9 +13,18 @@ from django.utils import timezone
 from stdnum.nl import bsn as stdnum_bsn
 
 from integration import case_facts, rules, services
-from integration.case_status import mirror_columns
-from integration.choices import PurposeOfStay
-from integration.models import MunicipalRegistration, Newcomer, ObligationDecision, ResidencePermit
+from integration.case_status import MunicipalStage, mirror_columns
+from integration.choices import PurposeOfStay, Regime
+from integration.models import (
+    IntakeAppointment,
+    IntakeKind,
+    IntakeStatus,
+    MunicipalRegistration,
+    Newcomer,
+    ObligationDecision,
+    PersonalPlan,
+    ResidencePermit,
+)
 from letters.models import Letter, LetterKind, LetterStatus, new_reference
 from portal.demo.bsn import LOAD_FIRST_BSN
 from portal.demo.load_rows import RowFactory, load_reference
@@ -85,6 +95,9 @@ def test_derived_columns_agree_with_the_case_status_for_a_sample(loaded):
     phases = set(Newcomer.objects.values_list("case_phase", flat=True))
     assert len(phases) >= 4
     sample += [Newcomer.objects.filter(case_phase=phase).order_by("id").first() for phase in sorted(phases)]
+    # And the first person in each stage of the municipal work list (intakes and PIPs read too).
+    stages = set(Newcomer.objects.exclude(municipal_stage="").values_list("municipal_stage", flat=True))
+    sample += [Newcomer.objects.filter(municipal_stage=stage).order_by("id").first() for stage in sorted(stages)]
     for newcomer in sample:
         expected = mirror_columns(case_facts.status_for(newcomer.pk, today))
         stored = {name: getattr(newcomer, name) for name in expected}
@@ -115,6 +128,51 @@ def test_the_rows_follow_the_case_status_when_the_generators_guess_is_off(monkey
             assert (letter.start_date, letter.regime) == (status.start_date, status.decision.regime)
             assert status.ready_on <= letter.letter_date == newcomer.start_letter_issued_on
             assert not status.needs_correction
+
+
+def test_people_under_the_2021_act_are_at_every_stage_of_the_brede_intake(loaded):
+    """The work list a benchmark times holds every stage, and each stage is what the intakes and
+    PIPs stored say: attended appointments before the PIP, planned ones still to come."""
+    today = timezone.localdate()
+    stages = Counter(Newcomer.objects.exclude(municipal_stage="").values_list("municipal_stage", flat=True))
+    assert set(stages) == set(MunicipalStage.values)
+    assert stages[MunicipalStage.PIP_WRITTEN] > sum(stages.values()) / 2  # most letters went out long ago
+    assert stages[MunicipalStage.INTAKE_PLANNED] >= 5 and stages[MunicipalStage.INTAKE_DONE] >= 5
+
+    intakes = defaultdict(list)
+    for appointment in IntakeAppointment.objects.select_related("officer"):
+        intakes[appointment.newcomer_id].append(appointment)
+        day = timezone.localtime(appointment.starts_at).date()
+        assert day.weekday() < 5
+        assert appointment.status == (IntakeStatus.PLANNED if day >= today else IntakeStatus.COMPLETED)
+        # Held by an officer of the person's municipality, in a room of their own.
+        assert appointment.officer.municipality_id == appointment.municipality_id
+    people = Newcomer.objects.in_bulk(intakes)
+    for newcomer_id, appointments in intakes.items():
+        newcomer = people[newcomer_id]
+        assert {a.municipality_id for a in appointments} == {newcomer.current_municipality_id}
+        assert all(newcomer.start_letter_issued_on < a.starts_at.date() for a in appointments)
+        assert newcomer.case_regime == Regime.WI2021
+    plans = list(PersonalPlan.objects.all())
+    assert len(plans) == stages[MunicipalStage.PIP_WRITTEN]
+    for plan in plans:
+        attended = sorted((a.kind, a.starts_at.date()) for a in intakes[plan.newcomer_id]
+                          if a.status == IntakeStatus.COMPLETED)
+        assert [kind for kind, _ in attended] == [IntakeKind.INTERVIEW, IntakeKind.LBT]
+        assert all(day < plan.plan_date <= today for _, day in attended)
+        assert plan.revision_of is None
+        assert plan.exams == list(rules.route_requirements(plan.route).exams)  # as the PIP form proposes
+
+
+def test_intakes_of_two_runs_never_book_an_officer_or_room_twice(django_user_model):
+    """PostgreSQL refuses a double booking (exclusion constraints); a second run has its own
+    officers, so both runs load."""
+    generate(300, seed=1)
+    generate(300, seed=1)
+    booked = IntakeAppointment.objects.values("officer", "starts_at").annotate(n=Count("id"))
+    assert booked and max(row["n"] for row in booked) == 1
+    rooms = IntakeAppointment.objects.values("municipality", "location", "starts_at").annotate(n=Count("id"))
+    assert max(row["n"] for row in rooms) == 1
 
 
 def test_letters_match_the_state_of_their_person(loaded):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from integration.models import Municipality, Newcomer
+from portal.accounts.models import Role, User
 from portal.demo import load_writer
 from portal.demo.bsn import LOAD_FIRST_BSN, LOAD_FIRST_PREFIX, LOAD_LAST_PREFIX, bsns_from
 from portal.demo.load_rows import DEFAULT_OVERDUE_FRACTION, ISSUED, OVERDUE, QUEUED, WAITING, Place, RowFactory
@@ -43,6 +44,24 @@ def _places() -> list[Place]:
     return places
 
 
+def _officer_accounts(run: int):
+    """`officer_for(municipality_id, number)` for the run's intake appointments: each officer's
+    account is made when first needed (no password: nobody logs in with it). Officers belong to
+    one run, so the appointments of a later run never clash with an earlier run's."""
+    codes = dict(Municipality.objects.values_list("id", "code"))
+    accounts: dict[tuple[int, int], int] = {}
+
+    def officer_for(municipality_id: int, number: int) -> int:
+        if (municipality_id, number) not in accounts:
+            email = f"load-officer-{run}-{codes[municipality_id]}-{number + 1}@gemeente.example".lower()
+            accounts[municipality_id, number] = User.objects.create_user(
+                email=email, password=None, role=Role.MUNICIPAL_OFFICER, municipality_id=municipality_id,
+                first_name="Medewerker", last_name=f"L{run}-{number + 1}").pk
+        return accounts[municipality_id, number]
+
+    return officer_for
+
+
 def _first_free_bsn_prefix() -> int:
     highest = (Newcomer.objects.filter(bsn__gte=LOAD_FIRST_BSN).order_by("-bsn")
                .values_list("bsn", flat=True).first())
@@ -50,7 +69,8 @@ def _first_free_bsn_prefix() -> int:
 
 
 class Command(BaseCommand):
-    help = "Bulk-load synthetic newcomers (with permits, registrations, decisions, letters) for benchmarks."
+    help = ("Bulk-load synthetic newcomers (with permits, registrations, decisions, letters, intakes and PIPs) "
+            "for benchmarks.")
 
     def add_arguments(self, parser):
         parser.add_argument("--newcomers", type=int, required=True, help="How many newcomers to add.")
@@ -82,6 +102,7 @@ class Command(BaseCommand):
                 rng=random.Random(f"{seed}:{first_newcomer_id}"),
                 today=timezone.localdate(), now=timezone.now(), places=_places(),
                 overdue_fraction=overdue_fraction, pension_ages=settings.STATE_PENSION_AGE_TABLE,
+                officer_for=_officer_accounts(run=first_newcomer_id),
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
@@ -89,6 +110,7 @@ class Command(BaseCommand):
         method = "COPY" if load_writer.uses_copy() else "batched INSERT"
         self.stdout.write(f"Loading {newcomers:,} newcomers with {method} in chunks of {chunk_size:,}…")
         totals = {ISSUED: 0, WAITING: 0, QUEUED: 0, OVERDUE: 0}
+        intakes = plans = 0
         started = time.monotonic()
         done = 0
         while done < newcomers:
@@ -100,6 +122,7 @@ class Command(BaseCommand):
                 load_writer.reset_sequences()
             for category, count in chunk.categories.items():
                 totals[category] += count
+            intakes, plans = intakes + len(chunk.intakes), plans + len(chunk.plans)
             done += size
             elapsed = time.monotonic() - started
             self.stdout.write(f"  {done:>10,} / {newcomers:,} newcomers  {elapsed:7.1f} s  "
@@ -108,4 +131,5 @@ class Command(BaseCommand):
         elapsed = time.monotonic() - started
         mix = ", ".join(f"{category} {count:,} ({count / newcomers:.1%})" for category, count in totals.items())
         self.stdout.write(f"Mix: {mix}")
+        self.stdout.write(f"Brede intake: {intakes:,} intake appointments, {plans:,} PIPs.")
         self.stdout.write(self.style.SUCCESS(f"Loaded {newcomers:,} newcomers in {elapsed:.1f} s."))
